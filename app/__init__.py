@@ -1,0 +1,43 @@
+"""SafePort: CTPAT membership case management on BPMN."""
+import os
+
+from flask import Flask, jsonify
+from sqlalchemy import text
+
+from app.extensions import db, migrate
+
+
+def create_app(config_object: object | str | None = None) -> Flask:
+    """Application factory: `config_object` is a class, an import path, or None for the default.
+
+    The default is `config.Config`, or `config.DevelopmentConfig` when SAFEPORT_ENV=development.
+    """
+    app = Flask(__name__, instance_path=os.path.join(os.path.dirname(__file__), "..", "instance"))
+    if config_object is None:
+        config_object = ("config.DevelopmentConfig" if os.environ.get("SAFEPORT_ENV") ==
+                         "development" else "config.Config")
+    app.config.from_object(config_object)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..",
+                                                     "migrations"))
+    from app import models  # noqa: F401  (register the tables with the metadata)
+    from app.api import bp as api_bp
+    from app.cli import register_cli
+
+    app.register_blueprint(api_bp)
+    register_cli(app)
+
+    @app.get("/healthz")
+    def healthz():
+        """Liveness and database state, for load balancers and `make run`."""
+        try:
+            db.session.execute(text("SELECT 1"))
+            database = {"ok": True, "dialect": db.engine.dialect.name}
+        except Exception as err:  # report, never raise, from a health check
+            database = {"ok": False, "error": str(err).splitlines()[0]}
+        status = 200 if database["ok"] else 503
+        return jsonify(status="ok" if database["ok"] else "degraded", database=database), status
+
+    return app

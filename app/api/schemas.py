@@ -1,0 +1,209 @@
+"""Marshmallow schemas for every input and output of the JSON API."""
+from marshmallow import Schema, fields, validate
+
+from app.models.user import ENTITY_TYPES, ROLES, TASK_ROLES
+
+
+class TokenRequest(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, load_only=True)
+
+
+class TokenResponse(Schema):
+    token = fields.String()
+    expires_in = fields.Integer()
+
+
+class UserCreate(Schema):
+    username = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9_.@-]{2,80}$", error="2-80 letters, digits or _ . @ -"))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    email = fields.Email(load_default=None, allow_none=True)
+    company_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.String()
+    email = fields.String(allow_none=True)
+    company_id = fields.Integer(allow_none=True)
+
+
+class CompanyCreate(Schema):
+    legal_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    trade_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    entity_type = fields.String(required=True, validate=validate.OneOf(ENTITY_TYPES))
+
+
+class CompanyOut(Schema):
+    id = fields.Integer()
+    legal_name = fields.String()
+    trade_name = fields.String(allow_none=True)
+    entity_type = fields.String()
+    created_at = fields.DateTime()
+
+
+class Problem(Schema):
+    message = fields.String()
+    file = fields.String()
+    element_id = fields.String()
+    line = fields.Integer()
+
+
+class VersionOut(Schema):
+    id = fields.Integer()
+    process_id = fields.Function(lambda v: v.process_model.process_id)
+    version = fields.Integer()
+    content_hash = fields.String()
+    default_role = fields.String()
+    deployed_at = fields.DateTime()
+    deployed_by_id = fields.Integer(allow_none=True)
+
+
+class DeployedOut(Schema):
+    version = fields.Nested(VersionOut)
+    created = fields.Boolean()
+
+
+class DeploymentOut(Schema):
+    processes = fields.List(fields.Nested(DeployedOut))
+
+
+class ProcessModelOut(Schema):
+    process_id = fields.Function(lambda s: s.model.process_id)
+    name = fields.Function(lambda s: s.model.name)
+    latest_version = fields.Function(lambda s: s.versions[-1].version if s.versions else None)
+    versions = fields.Function(lambda s: [
+        {**VersionOut().dump(v), "cases": s.cases_per_version.get(v.id, 0)} for v in s.versions])
+
+
+class ProcessModelList(Schema):
+    items = fields.List(fields.Nested(ProcessModelOut))
+
+
+class TaskOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    role = fields.String()
+    case_id = fields.Integer()
+    state = fields.String()
+    assignee = fields.Function(lambda t: t.assignee.username if t.assignee else None)
+    due_at = fields.DateTime(allow_none=True)
+    priority = fields.Integer()
+    form_key = fields.String(allow_none=True)
+    bpmn_id = fields.String()
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class TaskList(Schema):
+    items = fields.List(fields.Nested(TaskOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class TaskQuery(Schema):
+    scope = fields.String(load_default="mine", validate=validate.OneOf(("mine", "role", "all")))
+    role = fields.String(load_default=None, validate=validate.OneOf(TASK_ROLES))
+    case_id = fields.Integer(load_default=None)
+    state = fields.String(load_default="ready",
+                          validate=validate.OneOf(("ready", "completed", "cancelled")))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class FormOut(Schema):
+    key = fields.String()
+    schema = fields.Dict()
+    definition = fields.Dict()
+
+
+class TaskDetailOut(Schema):
+    task = fields.Nested(TaskOut)
+    form = fields.Function(lambda v: {"key": v.task.form_key, "schema": v.schema,
+                                      "definition": v.form} if v.form else None)
+    data = fields.Dict()
+
+
+class AssignRequest(Schema):
+    username = fields.String(required=True)
+
+
+class CompleteRequest(Schema):
+    data = fields.Dict(load_default=dict)
+
+
+class CaseCreate(Schema):
+    company_id = fields.Integer(required=True)
+    process_id = fields.String(load_default=None)
+    data = fields.Dict(load_default=None)
+
+
+class CaseOut(Schema):
+    id = fields.Integer()
+    company_id = fields.Integer()
+    process_id = fields.Function(lambda c: c.process_version.process_model.process_id)
+    process_version = fields.Function(lambda c: c.process_version.version)
+    status = fields.String()
+    current_stage = fields.String(allow_none=True)
+    error_message = fields.String(allow_none=True)
+    next_timer_at = fields.DateTime(allow_none=True)
+    started_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class CaseDetailOut(CaseOut):
+    open_tasks = fields.List(fields.Nested(TaskOut))
+
+
+class CaseQuery(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ("running", "completed", "error", "suspended", "terminated")))
+    company_id = fields.Integer(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class CaseList(Schema):
+    items = fields.List(fields.Nested(CaseOut))
+    total = fields.Integer()
+
+
+class EventOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    at = fields.DateTime()
+    actor = fields.Function(lambda e: e.actor.username if e.actor else None)
+    task_id = fields.Integer(allow_none=True)
+    details = fields.Dict()
+
+
+class EventList(Schema):
+    items = fields.List(fields.Nested(EventOut))
+
+
+class MessageRequest(Schema):
+    payload = fields.Raw(load_default=None)
+
+
+class CorrelateRequest(Schema):
+    payload = fields.Raw(load_default=None)
+    correlation = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class CorrelateOut(Schema):
+    case_ids = fields.List(fields.Integer())
+
+
+class RetryRequest(Schema):
+    data = fields.Dict(load_default=None)
+
+
+class ErrorOut(Schema):
+    error = fields.String()
+    message = fields.String()
+    details = fields.Raw()

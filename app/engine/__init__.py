@@ -1,0 +1,20 @@
+"""The engine adapter: the only package that imports SpiffWorkflow.
+
+It parses and validates diagrams (`compile_diagrams`), runs instances (`Instance`) and returns
+plain data. Scripts, conditions and timer expressions run in the sandbox of `sandbox`.
+"""
+from app.engine.instance import (
+    EngineError,
+    HumanTaskInfo,
+    Instance,
+    MessageNotExpected,
+    TaskNotReady,
+    VersionRef,
+    correlation_key,
+)
+from app.engine.specs import DeployError, Problem, ProcessPackage, compile_diagrams
+
+__all__ = [
+    "DeployError", "EngineError", "HumanTaskInfo", "Instance", "MessageNotExpected", "Problem",
+    "ProcessPackage", "TaskNotReady", "VersionRef", "compile_diagrams", "correlation_key",
+]

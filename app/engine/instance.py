@@ -1,0 +1,283 @@
+"""A running process instance behind a small, plain-data interface.
+
+Services never see SpiffWorkflow objects: they start, load, act on and dump an `Instance`.
+"""
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.specs.defaults import UserTask
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine.roles import DEFAULT_ROLE, lane_to_role
+from app.engine.sandbox import sandboxed_script_engine
+from app.engine.serializer import SPECS, dump_state, load_state
+from app.engine.specs import form_key_of, task_properties
+from app.engine.timers import due_from_value, fire_instant
+
+
+class EngineError(Exception):
+    """A script, condition or timer failed; the instance is left in `error`."""
+
+    def __init__(self, message: str, bpmn_id: str | None = None):
+        super().__init__(message)
+        self.message, self.bpmn_id = message, bpmn_id
+
+
+class TaskNotReady(Exception):
+    """The engine task is not waiting for a person (already done, cancelled, or unknown)."""
+
+
+class MessageNotExpected(Exception):
+    """The instance does not wait for that message."""
+
+
+@dataclass(frozen=True)
+class HumanTaskInfo:
+    """What the inbox needs to know about a ready user task."""
+
+    engine_task_id: str
+    bpmn_id: str
+    title: str
+    role: str
+    form_key: str
+    priority: int
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """Identifies a stored process version and how to fetch its spec JSON on a cache miss."""
+
+    key: object
+    spec_json: Callable[[], str]
+
+
+def correlation_key(values: Mapping[str, Any]) -> str:
+    """Canonical text of correlation values, e.g. {"company_id": 7} -> "company_id=7"."""
+    return "&".join(f"{k}={values[k]}" for k in sorted(values))
+
+
+class Instance:
+    """One BPMN instance: start or load it, act on it, dump it."""
+
+    def __init__(self, workflow: BpmnWorkflow, default_roles: dict[str, str],
+                 roles: tuple[str, ...]):
+        self.workflow = workflow
+        self.default_roles = default_roles
+        self.roles = roles
+        self.error: EngineError | None = None
+
+    # -- life cycle -------------------------------------------------------------------
+    @classmethod
+    def start(cls, version: VersionRef, *, roles: tuple[str, ...],
+              settings: Mapping[str, Any], data: dict | None = None) -> "Instance":
+        """Create an instance and run it to its first wait state (errors are kept, not raised)."""
+        spec, subprocess_specs, default_roles = SPECS.get(version.key, version.spec_json)
+        workflow = BpmnWorkflow(spec, subprocess_specs,
+                                script_engine=sandboxed_script_engine(settings))
+        if data:
+            workflow.task_tree.data.update(data)
+            for task in workflow.get_tasks(state=TaskState.READY):
+                task.data.update(data)
+        instance = cls(workflow, default_roles, roles)
+        instance._run_engine()
+        return instance
+
+    @classmethod
+    def load(cls, version: VersionRef, state_json: str, *, roles: tuple[str, ...],
+             settings: Mapping[str, Any]) -> "Instance":
+        """Restore a stored instance; the script engine is attached again (it is not stored)."""
+        specs = SPECS.get(version.key, version.spec_json)
+        workflow = load_state(state_json, specs, version.spec_json)
+        workflow.script_engine = sandboxed_script_engine(settings)
+        return cls(workflow, specs[2], roles)
+
+    def dump(self) -> str:
+        """The instance's state as JSON, without the spec."""
+        return dump_state(self.workflow)
+
+    def _run_engine(self) -> None:
+        try:
+            self.workflow.do_engine_steps()
+        except SpiffWorkflowException as err:
+            task = getattr(err, "task", None)
+            bpmn_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+            self.error = EngineError(_describe(err), bpmn_id)
+
+    # -- state ------------------------------------------------------------------------
+    @property
+    def completed(self) -> bool:
+        return self.workflow.completed
+
+    @property
+    def data(self) -> dict:
+        """Data of the finished instance, or of its last completed task."""
+        if self.workflow.completed:
+            return dict(self.workflow.data)
+        last = self.workflow.last_task
+        return dict(last.data) if last is not None else {}
+
+    def errored_tasks(self) -> list[str]:
+        """BPMN ids of tasks in the ERROR state."""
+        return [t.task_spec.bpmn_id for t in self._all_tasks(TaskState.ERROR)]
+
+    def current_stage(self) -> str | None:
+        """The name of the top-level element the instance is in (call activity or task)."""
+        active = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+        for task in self.workflow.get_tasks(state=active):
+            spec = task.task_spec
+            if spec.bpmn_id and (isinstance(spec, SubWorkflowTask) or spec.manual
+                                 or task.state & TaskState.ERROR):
+                return spec.bpmn_name or spec.bpmn_id
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            if task.task_spec.bpmn_id:
+                return task.task_spec.bpmn_name or task.task_spec.bpmn_id
+        return None
+
+    def ready_human_tasks(self) -> list[HumanTaskInfo]:
+        """Every user (or manual) task now waiting for a person."""
+        now = datetime.now(UTC)
+        return [self._task_info(t, now) for t in self._all_tasks(TaskState.READY, manual=True)]
+
+    def element_states(self) -> dict[str, str]:
+        """BPMN id -> COMPLETED / READY / WAITING / ERROR, for a diagram viewer."""
+        states: dict[str, str] = {}
+        for task in self._all_tasks():
+            if task.task_spec.bpmn_id and task.state & (
+                TaskState.COMPLETED | TaskState.READY | TaskState.WAITING
+                | TaskState.STARTED | TaskState.ERROR
+            ):
+                states[task.task_spec.bpmn_id] = TaskState.get_name(task.state)
+        return states
+
+    def task_data(self, engine_task_id: str) -> dict:
+        """The data a task sees (for prefilling its form)."""
+        return dict(self._task(engine_task_id).data)
+
+    # -- actions ----------------------------------------------------------------------
+    def complete_task(self, engine_task_id: str, data: Mapping[str, Any]) -> None:
+        """Complete a ready human task with the submitted data and run on to the next wait."""
+        task = self._task(engine_task_id)
+        if not (task.state & TaskState.READY and task.task_spec.manual):
+            raise TaskNotReady(f"task {engine_task_id} is {TaskState.get_name(task.state)}")
+        task.data.update(data)
+        try:
+            task.run()
+        except SpiffWorkflowException as err:
+            self.error = EngineError(_describe(err), task.task_spec.bpmn_id)
+            return
+        self._run_engine()
+
+    def fire_due_timers(self) -> list[str]:
+        """Fire every timer whose instant has passed; returns the BPMN ids that fired."""
+        waiting = {t.id: t for t in self.workflow.get_tasks(state=TaskState.WAITING)}
+        self.workflow.refresh_timers()
+        fired = [t.task_spec.bpmn_id for tid, t in waiting.items()
+                 if not t.state & TaskState.WAITING]
+        self._run_engine()
+        return fired
+
+    def next_timer_at(self) -> datetime | None:
+        """When the earliest waiting timer fires, or None."""
+        instants = [fire_instant(e.value) for e in self.workflow.waiting_events()
+                    if "Timer" in e.event_type]
+        instants = [i for i in instants if i is not None]
+        return min(instants) if instants else None
+
+    def waiting_messages(self) -> list[tuple[str, str | None]]:
+        """(message name, correlation key) for every message the instance waits for."""
+        found = []
+        for event in self.workflow.waiting_events():
+            if event.event_type.endswith("MessageEventDefinition"):
+                values = {prop: value for key in (event.correlations or {}).values()
+                          for prop, value in key.items()}
+                found.append((event.name, correlation_key(values) if values else None))
+        return found
+
+    def deliver_message(self, name: str, payload: Any) -> None:
+        """Deliver a message to this instance and run on."""
+        event = BpmnEvent(MessageEventDefinition(name), payload=payload,
+                          correlations=dict(self.workflow.correlations))
+        try:
+            self.workflow.send_event(event)
+        except SpiffWorkflowException:
+            raise MessageNotExpected(f"this case is not waiting for message '{name}'") from None
+        self._run_engine()
+
+    def retry(self, data: Mapping[str, Any] | None = None) -> None:
+        """Run failed tasks again, optionally with corrected data."""
+        failed = self._all_tasks(TaskState.ERROR)
+        for task in failed:
+            if data:
+                task.data.update(data)
+            task._set_state(TaskState.READY)
+        self.error = None
+        self._run_engine()
+
+    def terminate(self) -> None:
+        """Cancel the instance and all its tasks."""
+        self.workflow.cancel()
+
+    # -- helpers ----------------------------------------------------------------------
+    def _all_tasks(self, state: TaskState | int | None = None, **kwargs):
+        kwargs = {"state": state, **kwargs} if state is not None else kwargs
+        return self.workflow.get_tasks(**kwargs)
+
+    def _task(self, engine_task_id: str):
+        try:
+            task = self.workflow.get_task_from_id(UUID(engine_task_id))
+        except (ValueError, KeyError, SpiffWorkflowException):
+            task = None
+        if task is None:
+            raise TaskNotReady(f"task {engine_task_id} is not part of this case")
+        return task
+
+    def _task_info(self, task, now: datetime) -> HumanTaskInfo:
+        spec = task.task_spec
+        props = task_properties(spec)
+        role = lane_to_role(spec.lane, self.roles) if isinstance(spec, UserTask) else None
+        if role is None:
+            role = self.default_roles.get(task.workflow.spec.name, DEFAULT_ROLE)
+        due_at = None
+        if props.get("dueIn"):
+            due_at = self._due_at(task, props["dueIn"], now)
+        try:
+            priority = int(props.get("priority", 50))
+        except ValueError:
+            priority = 50
+        return HumanTaskInfo(
+            engine_task_id=str(task.id), bpmn_id=spec.bpmn_id,
+            title=spec.bpmn_name or spec.bpmn_id, role=role, form_key=form_key_of(spec),
+            priority=priority, due_at=due_at,
+        )
+
+    def _due_at(self, task, expression: str, now: datetime) -> datetime | None:
+        try:
+            value = self.workflow.script_engine.evaluate(task, expression)
+        except SpiffWorkflowException:
+            return None
+        return due_from_value(value, now)
+
+
+def _describe(err: SpiffWorkflowException) -> str:
+    """A one-line description of an engine failure, naming the element."""
+    text = str(err).strip()
+    task = getattr(err, "task", None)
+    spec = getattr(task, "task_spec", None)
+    if spec is not None and getattr(spec, "bpmn_id", None) and spec.bpmn_id not in text:
+        text = f"{spec.bpmn_name or spec.bpmn_id} ({spec.bpmn_id}): {text}"
+    return text
+
+
+__all__ = [
+    "EngineError", "HumanTaskInfo", "Instance", "MessageNotExpected", "TaskNotReady",
+    "VersionRef", "correlation_key",
+]

@@ -1,0 +1,289 @@
+"""Restricted Python for BPMN scripts, gateway conditions and timer expressions.
+
+Source is compiled with RestrictedPython (whose policy is extended here to refuse ``import``
+and ``class``) and run with a small set of builtins and guards. Whatever the sandbox refuses
+raises :class:`SandboxError`, whose message says what is not allowed (and the line, if known).
+
+Script helpers (in every script and expression; they work on ISO-8601 strings):
+
+- ``now()`` -> current UTC time, e.g. ``'2026-11-27T22:00:00+00:00'`` (whole seconds)
+- ``today()`` -> current UTC date, e.g. ``'2026-11-27'``
+- ``parse_datetime(s)`` -> timezone-aware ``datetime`` (naive strings are read as UTC)
+- ``add_duration(iso_datetime, iso_duration)`` -> ISO date-time string in UTC
+- ``duration_seconds(iso_duration)`` -> float seconds (``P1Y``/``P1M`` measured from now)
+- ``setting(name)`` -> a copy of a configured setting; an unknown name raises SandboxError
+- any extra helpers given to :class:`SandboxedEnvironment`
+
+Builtins: RestrictedPython's ``safe_builtins`` (without class building and the exceptions that
+are not ``Exception`` subclasses) plus len, min, max, sum, sorted, any, all, abs, round, range,
+enumerate, zip, list, dict, set, tuple, str, int, float, bool, isinstance.
+
+Limits:
+- Variables a script leaves must be plain data (None, bool, int, float, str, list, tuple,
+  dict). datetime/timedelta are tolerated (SpiffWorkflow's serializer knows them), but
+  scripts should store ISO strings. Other values raise SandboxError.
+- RestrictedPython refuses ``d[k] += 1`` and ``o.x += 1``: write ``d[k] = d[k] + 1``.
+- There is no CPU or memory limit: endless loops or ``'x' * 10**10`` are not stopped.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import operator
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import isodate
+import RestrictedPython as rp
+from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+FILENAME = "<string>"  # PythonScriptEngine looks for this file name to find the failing line
+_DROPPED = {"__build_class__", "BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit"}
+BUILTINS: dict[str, Any] = {k: v for k, v in rp.safe_builtins.items() if k not in _DROPPED}
+BUILTINS.update({name: getattr(builtins, name) for name in (
+    "len min max sum sorted any all abs round range enumerate zip "
+    "list dict set tuple str int float bool isinstance").split()})
+_UNAVAILABLE = frozenset(dir(builtins)) - BUILTINS.keys()
+_INPLACE_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    f"{symbol}=": getattr(operator, f"i{name}") for symbol, name in (
+        ("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "truediv"), ("//", "floordiv"),
+        ("%", "mod"), ("**", "pow"), ("<<", "lshift"), (">>", "rshift"), ("&", "and"),
+        ("|", "or"), ("^", "xor"), ("@", "matmul"))}
+_PLAIN_LEAVES = (type(None), bool, int, float, str, datetime, timedelta)
+# TypeError texts of RestrictedPython's write guard (attribute/item writes on other objects)
+_WRITE_DENIALS = ("attribute-less object (assign or del)",
+                  "object does not support item or slice assignment")
+
+
+class SandboxError(Exception):
+    """A script or expression did something the sandbox does not allow."""
+
+
+class _Denied(SandboxError):
+    """A guard refused an operation while the code ran."""
+
+
+class _Policy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, also refusing imports and class definitions."""
+
+    def visit_Import(self, node: ast.stmt) -> ast.AST:
+        self.error(node, "import statements are not allowed.")
+        return node
+
+    visit_ImportFrom = visit_Import
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        self.error(node, "class definitions are not allowed.")
+        return node
+
+
+@lru_cache(maxsize=2048)
+def _compile(source: str, mode: str) -> rp.CompileResult:
+    """Compile once per (source, mode); problems are reported in ``errors``."""
+    compiler = rp.compile_restricted_eval if mode == "eval" else rp.compile_restricted_exec
+    return compiler(source, filename=FILENAME, dont_inherit=True, policy=_Policy)
+
+
+def check_source(source: str, mode: str) -> str | None:
+    """None if ``source`` compiles in the sandbox (mode "eval" or "exec"), else the problem."""
+    if mode not in ("eval", "exec"):
+        raise ValueError(f"mode must be 'eval' or 'exec', not {mode!r}")
+    result = _compile(source, mode)
+    if not result.errors and result.code is not None:
+        return None
+    return "; ".join(error.rstrip(".") for error in result.errors) or "cannot be compiled"
+
+
+def _compiled(source: str, mode: str, what: str) -> Any:
+    problem = check_source(source, mode)
+    if problem is not None:
+        kind = "has a syntax error" if "SyntaxError" in problem else "is not allowed"
+        raise SandboxError(f"{what} {kind}: {problem}")
+    return _compile(source, mode).code
+
+
+def _getattr(obj: Any, name: str, default: Any = rp.Guards.raise_) -> Any:
+    """RestrictedPython's safer_getattr, but a missing attribute raises (not None)."""
+    try:
+        return rp.Guards.safer_getattr(obj, name, default)
+    except NotImplementedError as exc:  # str.format / format_map / string.Formatter
+        raise _Denied(str(exc)) from None
+    except AttributeError as exc:
+        if name.startswith("_") or name in INSPECT_ATTRIBUTES:
+            raise _Denied(str(exc)) from None
+        raise
+
+
+GUARDS: dict[str, Any] = {
+    "__builtins__": BUILTINS, "_getattr_": _getattr, "_getitem_": operator.getitem,
+    "_getiter_": iter, "_iter_unpack_sequence_": rp.Guards.guarded_iter_unpack_sequence,
+    "_unpack_sequence_": rp.Guards.guarded_unpack_sequence,
+    "_write_": rp.Guards.full_write_guard, "_inplacevar_": lambda op, x, y: _INPLACE_OPS[op](x, y),
+    "_apply_": lambda f, *a, **kw: f(*a, **kw), "_print_": rp.PrintCollector,
+}
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse an ISO-8601 date or date-time; naive values are taken as UTC."""
+    moment = datetime.fromisoformat(value.strip())
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def now() -> str:
+    """Current UTC time as an ISO-8601 string with offset, to whole seconds."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def today() -> str:
+    """Current UTC date as an ISO-8601 string."""
+    return datetime.now(UTC).date().isoformat()
+
+
+def add_duration(iso_datetime: str, iso_duration: str) -> str:
+    """Add an ISO-8601 duration (P1Y, P60D, PT5S, ...) to a date-time; result in UTC."""
+    moment = parse_datetime(iso_datetime) + isodate.parse_duration(iso_duration)
+    return moment.astimezone(UTC).isoformat()
+
+
+def duration_seconds(iso_duration: str) -> float:
+    """Length of an ISO-8601 duration in seconds (years and months measured from now)."""
+    start = datetime.now(UTC)
+    return float(((start + isodate.parse_duration(iso_duration)) - start).total_seconds())
+
+
+def _line_of(exc: BaseException) -> int | None:
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == FILENAME:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _plain_problem(value: Any, depth: int = 0) -> str | None:
+    """Describe the first value inside ``value`` that is not plain data, or None."""
+    if isinstance(value, _PLAIN_LEAVES) or depth > 50:
+        return None
+    if isinstance(value, list | tuple | dict):
+        parts = [p for kv in value.items() for p in kv] if isinstance(value, dict) else value
+        return next(filter(None, (_plain_problem(p, depth + 1) for p in parts)), None)
+    return f"a {type(value).__name__} object"
+
+
+class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
+    """TaskDataEnvironment semantics, run under RestrictedPython."""
+
+    def __init__(self, settings: Mapping[str, Any] | None = None,
+                 helpers: Mapping[str, Callable[..., Any]] | None = None) -> None:
+        self.settings: dict[str, Any] = dict(settings or {})
+        script_helpers: dict[str, Callable[..., Any]] = {
+            "now": now, "today": today, "parse_datetime": parse_datetime,
+            "add_duration": add_duration, "duration_seconds": duration_seconds,
+            "setting": self.setting}
+        for name, func in (helpers or {}).items():
+            if not name.isidentifier() or name.startswith("_") or not callable(func):
+                raise ValueError(f"invalid script helper {name!r}")
+            script_helpers[name] = func
+        super().__init__({**script_helpers, **GUARDS})
+
+    def setting(self, name: str) -> Any:
+        """A copy of the named setting (scripts cannot change the configuration)."""
+        if name not in self.settings:
+            raise SandboxError(f"Unknown setting '{name}'")
+        return copy.deepcopy(self.settings[name])
+
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: Mapping[str, Any] | None = None) -> Any:
+        """Evaluate an expression over task data (the data is not changed)."""
+        code = _compiled(expression, "eval", "Expression")
+        scope = {**self.globals, **(external_context or {}), **context, **GUARDS}
+        return self._run(lambda: eval(code, scope), "Expression")
+
+    def execute(self, script: str, context: dict[str, Any],
+                external_context: Mapping[str, Any] | None = None) -> bool:
+        """Run a script with the task data as globals; its new variables stay in ``context``."""
+        code = _compiled(script, "exec", "Script")
+        external = dict(external_context or {})
+        clashes = (self.globals.keys() | external.keys()) & context.keys()
+        if clashes:
+            raise SandboxError(f"Task data overwrites predefined script names: {sorted(clashes)}")
+        before = dict(context)
+        context.update({**external, **self.globals})
+        try:
+            self._run(lambda: exec(code, context), "Script")
+        finally:  # like TaskDataEnvironment: drop builtins, helpers and functions
+            for key in list(context):
+                if key in self.globals or key in external or callable(context[key]):
+                    context.pop(key)
+        for key, value in context.items():
+            problem = None if key in before and before[key] is value else _plain_problem(value)
+            if problem:
+                raise SandboxError(f"Script left {problem} in variable '{key}'; store plain "
+                                   "data (str, int, float, bool, None, list, dict)")
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise SandboxError("service tasks are not available to sandboxed scripts")
+
+    @staticmethod
+    def _run(call: Callable[[], Any], what: str) -> Any:
+        """Run compiled code, turning sandbox denials into SandboxError with the line."""
+        try:
+            return call()
+        except (SandboxError, NameError, TypeError) as exc:
+            if isinstance(exc, NameError) and exc.name not in _UNAVAILABLE or \
+                    type(exc) is TypeError and str(exc) not in _WRITE_DENIALS:
+                raise
+            line = _line_of(exc)
+            if isinstance(exc, NameError):
+                message = f"{what} is not allowed: '{exc.name}' is not available in scripts"
+            else:
+                denied = isinstance(exc, _Denied | TypeError)
+                message = f"{what} is not allowed: {exc}" if denied else str(exc)
+            message += f" (line {line})" if line else ""
+            raise SandboxError(message).with_traceback(exc.__traceback__) from exc
+
+
+class SandboxedScriptEngine(PythonScriptEngine):
+    """PythonScriptEngine whose exceptions keep the underlying error's message."""
+
+    def evaluate(self, task: Any, expression: str,
+                 external_context: Mapping[str, Any] | None = None) -> Any:
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException as exc:
+            exc.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except Exception as exc:  # the base class drops the cause's message here
+            raise WorkflowTaskException(
+                f"Error evaluating expression '{expression}': {type(exc).__name__}: {exc}",
+                task=task, exception=exc) from exc
+
+    def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Exception:
+        # the base class fails with TypeError when err.args[0] is not a str (KeyError(5))
+        if isinstance(err, SpiffWorkflowException):
+            return super().create_task_exec_exception(task, script, err)
+        line_number, error_line = self.get_error_line_number_and_content(script, err)
+        return WorkflowTaskException(f"{type(err).__name__}: {err}", task=task, exception=err,
+                                     line_number=line_number, error_line=error_line)
+
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        try:
+            return self.environment.call_service(task.data, **kwargs)
+        except Exception as exc:  # the base class fails with NameError 'script' here
+            raise self.create_task_exec_exception(task, "", exc) from exc
+
+
+def sandboxed_script_engine(settings: Mapping[str, Any] | None = None,
+                            helpers: Mapping[str, Callable[..., Any]] | None = None
+                            ) -> SandboxedScriptEngine:
+    """A SpiffWorkflow script engine running everything in a SandboxedEnvironment."""
+    return SandboxedScriptEngine(environment=SandboxedEnvironment(settings, helpers))

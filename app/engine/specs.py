@@ -1,0 +1,251 @@
+"""Deploy-time parsing and validation of BPMN files into storable process packages.
+
+Everything a designer can get wrong is reported as a list of problems, never a stack trace.
+"""
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.specs.defaults import UserTask
+
+from app.engine.roles import DEFAULT_ROLE, lane_to_role
+from app.engine.sandbox import SandboxedEnvironment, SandboxError, check_source
+from app.engine.serializer import spec_to_json
+from app.engine.timers import parse_timer_value
+from app.engine.xmlsafe import UnsafeXmlError, parse_xml
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a deployment was refused, pointing at a file and element when known."""
+
+    message: str
+    file: str | None = None
+    element_id: str | None = None
+    line: int | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+class DeployError(Exception):
+    """The diagrams cannot be deployed; `problems` lists every reason found."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class ProcessPackage:
+    """One executable process ready to store as a version."""
+
+    process_id: str
+    name: str
+    files: dict[str, str]
+    spec_json: str
+    form_keys: list[str]
+    default_role: str
+    user_task_ids: list[str] = field(default_factory=list)
+
+    def content_hash(self, forms: dict[str, object]) -> str:
+        """Hash of everything that makes this version behave as it does."""
+        digest = hashlib.sha256()
+        payload = {"files": self.files, "forms": forms, "default_role": self.default_role}
+        digest.update(json.dumps(payload, sort_keys=True).encode())
+        return digest.hexdigest()
+
+
+def _properties(node) -> dict[str, str]:
+    props = node.findall(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/"
+                         f"{{{SPIFF_NS}}}property")
+    return {p.get("name"): p.get("value") for p in props if p.get("name")}
+
+
+def task_properties(task_spec) -> dict[str, str]:
+    """The spiffworkflow:properties of a task spec (formKey, priority, dueIn...)."""
+    return dict((getattr(task_spec, "extensions", None) or {}).get("properties") or {})
+
+
+def form_key_of(task_spec) -> str:
+    """The form a user task shows: its `formKey` property, else its BPMN id."""
+    return task_properties(task_spec).get("formKey") or task_spec.bpmn_id
+
+
+def _spec_expressions(task_spec) -> Iterable[tuple[str, str, str]]:
+    """Yield (what, source, mode) for every script and expression of a task spec."""
+    if getattr(task_spec, "script", None):
+        yield "script", task_spec.script, "exec"
+    for attr in ("prescript", "postscript"):
+        if getattr(task_spec, attr, None):
+            yield attr, getattr(task_spec, attr), "exec"
+    for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
+        if condition is not None:
+            yield "condition", condition, "eval"
+    event = getattr(task_spec, "event_definition", None)
+    if event is not None and getattr(event, "expression", None):
+        yield "timer" if isinstance(event, TimerEventDefinition) else "expression", \
+            event.expression, "eval"
+    due = task_properties(task_spec).get("dueIn")
+    if due:
+        yield "dueIn", due, "eval"
+
+
+def _check_timer(source: str, settings: dict) -> str | None:
+    """Evaluate a timer expression over empty data; data-dependent ones are accepted."""
+    try:
+        value = SandboxedEnvironment(settings).evaluate(source, {})
+    except SandboxError as err:
+        if "is not defined" in str(err):
+            return None
+        return str(err)
+    try:
+        parse_timer_value(value)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
+class _Checker:
+    def __init__(self, roles, check_form, settings):
+        self.roles, self.check_form, self.settings = roles, check_form, settings
+        self.problems: list[Problem] = []
+
+    def add(self, message, file=None, element_id=None, line=None):
+        self.problems.append(Problem(message, file, element_id, line))
+
+    def check_spec(self, spec, default_role: str) -> None:
+        for task_spec in spec.task_specs.values():
+            file = spec.file
+            for what, source, mode in _spec_expressions(task_spec):
+                problem = check_source(source, mode)
+                if problem is None and what in ("timer", "dueIn"):
+                    problem = _check_timer(source, self.settings)
+                if problem:
+                    self.add(f"{what} of '{task_spec.bpmn_id}': {problem}", file,
+                             task_spec.bpmn_id)
+            if isinstance(task_spec, UserTask):
+                lane = task_spec.lane
+                if lane and lane_to_role(lane, self.roles) is None:
+                    self.add(f"user task '{task_spec.bpmn_id}' is in lane '{lane}', which names "
+                             f"no known role (known: {', '.join(self.roles)})", file,
+                             task_spec.bpmn_id)
+                explicit = "formKey" in task_properties(task_spec)
+                form_problem = self.check_form(form_key_of(task_spec))
+                if form_problem and (explicit or "does not exist" not in form_problem):
+                    self.add(f"user task '{task_spec.bpmn_id}': {form_problem}", file,
+                             task_spec.bpmn_id)
+
+
+def compile_diagrams(
+    files: dict[str, bytes | str],
+    *,
+    roles: tuple[str, ...],
+    check_form: Callable[[str], str | None],
+    settings: dict | None = None,
+    max_bytes: int = 2 * 1024 * 1024,
+) -> list[ProcessPackage]:
+    """Parse and validate a set of BPMN files; return one package per executable process.
+
+    Raises DeployError listing every problem found.
+    """
+    checker = _Checker(roles, check_form, settings or {})
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    texts: dict[str, str] = {}
+    default_roles: dict[str, str] = {}
+    if not files:
+        raise DeployError([Problem("no BPMN files were given")])
+    for name, data in files.items():
+        try:
+            tree = parse_xml(data, max_bytes)
+        except UnsafeXmlError as err:
+            checker.add(str(err), name)
+            continue
+        texts[name] = data if isinstance(data, str) else data.decode("utf-8")
+        for process in tree.getroot().iter(f"{{{BPMN_NS}}}process"):
+            role = _properties(process).get("defaultRole") or DEFAULT_ROLE
+            if role not in roles:
+                checker.add(f"process '{process.get('id')}' names unknown default role '{role}'",
+                            name, process.get("id"))
+            default_roles[process.get("id")] = role
+        try:
+            parser.add_bpmn_xml(tree, filename=name)
+        except ValidationException as err:
+            checker.add(str(err).split("\n")[0], name, getattr(err, "id", None) or None,
+                        getattr(err, "line_number", None) or None)
+        except (SpiffWorkflowException, etree.LxmlError) as err:
+            checker.add(str(err), name)
+    if checker.problems:
+        raise DeployError(checker.problems)
+
+    packages = []
+    process_ids = parser.get_process_ids()
+    if not process_ids:
+        raise DeployError([Problem("no executable process (isExecutable=\"true\") was found")])
+    for process_id in process_ids:
+        try:
+            spec = parser.get_spec(process_id)
+            subprocess_specs = {
+                name: sub for name, sub in parser.get_subprocess_specs(
+                    process_id, require_call_activity_specs=False).items() if sub is not None
+            }
+        except ValidationException as err:
+            checker.add(str(err).split("\n")[0], getattr(err, "file_name", None) or None,
+                        getattr(err, "id", None) or None, getattr(err, "line_number", None) or None)
+            continue
+        except SpiffWorkflowException as err:
+            checker.add(f"process '{process_id}': {err}")
+            continue
+        all_specs = [spec, *subprocess_specs.values()]
+        form_keys, user_tasks = [], []
+        for each in all_specs:
+            checker.check_spec(each, default_roles.get(each.name, DEFAULT_ROLE))
+            for task_spec in each.task_specs.values():
+                if isinstance(task_spec, UserTask):
+                    user_tasks.append(task_spec.bpmn_id)
+                    if _has_form(checker, task_spec):
+                        form_keys.append(form_key_of(task_spec))
+        used_files = sorted({s.file for s in all_specs if s.file in texts})
+        packages.append(ProcessPackage(
+            process_id=process_id,
+            name=spec.description or process_id,
+            files={f: texts[f] for f in used_files},
+            spec_json=spec_to_json(spec, subprocess_specs, default_roles),
+            form_keys=sorted(set(form_keys)),
+            default_role=default_roles.get(process_id, DEFAULT_ROLE),
+            user_task_ids=user_tasks,
+        ))
+    _check_call_targets(parser, checker)
+    if checker.problems:
+        raise DeployError(_unique(checker.problems))
+    return packages
+
+
+def _has_form(checker: _Checker, task_spec) -> bool:
+    """True when the task's form exists (a task without a form just takes a JSON object)."""
+    return checker.check_form(form_key_of(task_spec)) is None
+
+
+def _check_call_targets(parser, checker: _Checker) -> None:
+    known = set(parser.process_parsers)
+    for process_id in known:
+        spec = parser.get_spec(process_id)
+        for task_spec in spec.task_specs.values():
+            if isinstance(task_spec, SubWorkflowTask) and task_spec.spec not in known:
+                checker.add(f"call activity '{task_spec.bpmn_id}' calls process "
+                            f"'{task_spec.spec}', which is not in this deployment", spec.file,
+                            task_spec.bpmn_id)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))

@@ -1,0 +1,61 @@
+"""People who use SafePort and the companies they belong to."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+#: Roles a user can hold. Lanes in the diagrams name the first three.
+ROLES = ("applicant", "case_worker", "specialist", "designer", "admin")
+TASK_ROLES = ("applicant", "case_worker", "specialist")
+
+ENTITY_TYPES = (
+    "importer", "exporter", "customs_broker", "consolidator", "third_party_logistics",
+    "air_carrier", "sea_carrier", "rail_carrier", "highway_carrier_us_canada",
+    "highway_carrier_us_mexico", "mexican_long_haul_carrier", "marine_port_terminal_operator",
+    "foreign_manufacturer",
+)
+
+
+class Company(db.Model):
+    """A company whose CTPAT membership SafePort manages."""
+
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200), index=True)
+    trade_name: Mapped[str | None] = mapped_column(String(200))
+    entity_type: Mapped[str] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(db.Model):
+    """A person signed in to SafePort, with exactly one role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    company: Mapped[Company | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of the password, never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"

@@ -1,0 +1,55 @@
+"""Who may see and act on what: one place for the 403 and 404 rules."""
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Case, Company, HumanTask, User
+from app.services.errors import Forbidden, NotFound
+
+STAFF_ROLES = ("case_worker", "specialist", "admin")
+
+
+def require_role(user: User, *roles: str) -> None:
+    """Refuse (403) unless the user holds one of the roles; admins pass every check."""
+    if user.role != "admin" and user.role not in roles:
+        raise Forbidden(f"this needs the role {' or '.join(roles)}")
+
+
+def visible_company_id(user: User) -> int | None:
+    """The only company an applicant may see, or None for staff (who see all)."""
+    return user.company_id if user.role == "applicant" else None
+
+
+def get_company(user: User, company_id: int) -> Company:
+    """A company the user may see; another company's is simply not found."""
+    company = db.session.get(Company, company_id)
+    only = visible_company_id(user)
+    if company is None or (user.role == "applicant" and only != company_id):
+        raise NotFound(f"company {company_id} not found")
+    return company
+
+
+def get_case(user: User, case_id: int) -> Case:
+    """A case the user may see (404 for another company's case, so ids leak nothing)."""
+    case = db.session.get(Case, case_id)
+    if case is None or (user.role == "applicant" and case.company_id != user.company_id):
+        raise NotFound(f"case {case_id} not found")
+    if user.role == "designer":
+        raise Forbidden("designers do not work on cases")
+    return case
+
+
+def get_task(user: User, task_id: int) -> HumanTask:
+    """A human task the user may see."""
+    task = db.session.scalar(select(HumanTask).where(HumanTask.id == task_id))
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    get_case(user, task.case_id)
+    return task
+
+
+def check_may_work_on(user: User, task: HumanTask) -> None:
+    """Refuse (403) unless the task's lane is the user's role (admins may act on any task)."""
+    if user.role == "admin":
+        return
+    if user.role != task.role:
+        raise Forbidden(f"task {task.id} belongs to the {task.role} role")

@@ -1,0 +1,132 @@
+"""Deploying diagrams as process versions (the repository service)."""
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.engine import DeployError, compile_diagrams
+from app.extensions import db
+from app.models import Case, ProcessModel, ProcessVersion, User
+from app.models.user import TASK_ROLES
+from app.services import audit
+from app.services.access import require_role
+from app.services.errors import Invalid, NotFound
+from app.services.forms import FormDefinitionError, load_form
+
+DIAGRAM_SUFFIXES = (".bpmn", ".bpmn20.xml")
+
+
+@dataclass
+class Deployed:
+    """One process of a deployment: its current version and whether this deploy created it."""
+
+    version: ProcessVersion
+    created: bool
+
+
+def find_form(forms_dirs: str, key: str) -> dict:
+    """Load a form from the first directory of the FORMS_DIR search path that has it."""
+    dirs = [d for d in forms_dirs.split(os.pathsep) if d]
+    for directory in dirs[:-1]:
+        if (Path(directory) / f"{key}.form").is_file():
+            return load_form(directory, key)
+    return load_form(dirs[-1], key)
+
+
+def _form_problem(forms_dirs: str, key: str) -> str | None:
+    try:
+        find_form(forms_dirs, key)
+    except FormDefinitionError as err:
+        return "; ".join(err.problems) if err.problems else str(err)
+    return None
+
+
+def deploy(actor: User | None, files: dict[str, bytes]) -> list[Deployed]:
+    """Validate and store the processes in `files`; identical content creates no new version.
+
+    `actor=None` is the CLI. Raises Invalid with every problem found.
+    """
+    if actor is not None:
+        require_role(actor, "designer")
+    config = current_app.config
+    forms_dir = config["FORMS_DIR"]
+    try:
+        packages = compile_diagrams(
+            files, roles=TASK_ROLES, settings=config["PERIODS"],
+            check_form=lambda key: _form_problem(forms_dir, key),
+            max_bytes=config["MAX_DIAGRAM_BYTES"],
+        )
+    except DeployError as err:
+        raise Invalid("the diagrams cannot be deployed",
+                      [p.as_dict() for p in err.problems]) from None
+    results = []
+    for package in packages:
+        forms = {key: find_form(forms_dir, key) for key in package.form_keys}
+        content_hash = package.content_hash(forms)
+        model = db.session.scalar(
+            select(ProcessModel).where(ProcessModel.process_id == package.process_id))
+        if model is None:
+            model = ProcessModel(process_id=package.process_id, name=package.name)
+            db.session.add(model)
+            db.session.flush()
+        model.name = package.name
+        latest = _latest(model.id)
+        if latest is not None and latest.content_hash == content_hash:
+            results.append(Deployed(latest, False))
+            continue
+        version = ProcessVersion(
+            process_model=model, version=(latest.version + 1) if latest else 1,
+            content_hash=content_hash, files=package.files, spec_json=package.spec_json,
+            forms=forms, default_role=package.default_role,
+            deployed_by_id=actor.id if actor else None,
+        )
+        db.session.add(version)
+        db.session.flush()
+        audit.record("deployment", actor=actor, process_id=package.process_id,
+                     version=version.version, content_hash=content_hash,
+                     files=sorted(package.files))
+        results.append(Deployed(version, True))
+    db.session.commit()
+    return results
+
+
+def deploy_directory(directory: str | Path, actor: User | None = None) -> list[Deployed]:
+    """Deploy every diagram in a directory as one deployment (the CLI and `make run`)."""
+    paths = sorted(p for p in Path(directory).iterdir() if p.name.endswith(DIAGRAM_SUFFIXES))
+    return deploy(actor, {p.name: p.read_bytes() for p in paths})
+
+
+def _latest(model_id: int) -> ProcessVersion | None:
+    return db.session.scalar(
+        select(ProcessVersion).where(ProcessVersion.process_model_id == model_id)
+        .order_by(ProcessVersion.version.desc()).limit(1))
+
+
+def latest_version(process_id: str) -> ProcessVersion:
+    """The newest version of a process, which new cases start on."""
+    model = db.session.scalar(select(ProcessModel).where(ProcessModel.process_id == process_id))
+    version = _latest(model.id) if model else None
+    if version is None:
+        raise NotFound(f"process '{process_id}' is not deployed")
+    return version
+
+
+@dataclass
+class ModelSummary:
+    """A process model with its versions and the number of cases on each."""
+
+    model: ProcessModel
+    versions: list[ProcessVersion]
+    cases_per_version: dict[int, int]
+
+
+def list_process_models(actor: User) -> list[ModelSummary]:
+    """Every deployed process model, newest version last (staff and designers)."""
+    require_role(actor, "designer", "case_worker", "specialist")
+    counts = dict(db.session.execute(
+        select(Case.process_version_id, func.count()).group_by(Case.process_version_id)).all())
+    models = db.session.scalars(select(ProcessModel).order_by(ProcessModel.process_id))
+    return [ModelSummary(m, list(m.versions), {v.id: counts.get(v.id, 0) for v in m.versions})
+            for m in models]

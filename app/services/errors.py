@@ -1,0 +1,36 @@
+"""Errors services raise; the web and API layers turn them into HTTP answers."""
+from typing import Any
+
+
+class ServiceError(Exception):
+    """Base class: `status` is the HTTP status, `code` a stable machine-readable name."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details if details is not None else []
+
+
+class Unauthorized(ServiceError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(ServiceError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ServiceError):
+    status, code = 404, "not_found"
+
+
+class Conflict(ServiceError):
+    status, code = 409, "conflict"
+
+
+class Invalid(ServiceError):
+    """Input that fails validation; `details` maps fields to messages or lists problems."""
+
+    status, code = 422, "invalid"

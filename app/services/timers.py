@@ -1,0 +1,55 @@
+"""Firing due BPMN timers (the management service the scheduler calls).
+
+Each due case is claimed in its own short transaction with FOR UPDATE SKIP LOCKED on PostgreSQL,
+so several scheduler processes share the work and never fire the same timer twice. On SQLite
+(one scheduler process) the case's version column still refuses a concurrent double write.
+"""
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Case
+from app.models.types import utcnow
+from app.services import audit, instances
+from app.services.errors import Conflict
+
+
+def _claim_due_case(now: datetime, skip: set[int]) -> Case | None:
+    query = select(Case).where(Case.status == "running", Case.next_timer_at <= now)
+    if skip:
+        query = query.where(Case.id.not_in(skip))
+    return db.session.scalar(
+        query.order_by(Case.next_timer_at).limit(1)
+        .with_for_update(skip_locked=True).execution_options(populate_existing=True))
+
+
+def fire_due_timers(now: datetime | None = None, limit: int = 1000) -> int:
+    """Advance every running case whose next timer is due as of `now`; returns timers fired."""
+    now = now or utcnow()
+    fired_total, seen = 0, set()
+    while len(seen) < limit:
+        case = _claim_due_case(now, seen)
+        if case is None:
+            db.session.rollback()
+            break
+        seen.add(case.id)
+        instance = instances.load(case)
+        fired = instance.fire_due_timers()
+        for element in fired:
+            audit.record("timer_fired", case_id=case.id, element=element)
+        instances.save(case, instance, None)
+        try:
+            instances.commit()
+        except Conflict:
+            continue
+        fired_total += len(fired)
+    return fired_total
+
+
+def next_due_at() -> datetime | None:
+    """The earliest instant any running case waits for: when the scheduler should wake."""
+    return db.session.scalar(
+        select(Case.next_timer_at).where(Case.status == "running",
+                                         Case.next_timer_at.is_not(None))
+        .order_by(Case.next_timer_at).limit(1))

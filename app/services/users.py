@@ -1,0 +1,73 @@
+"""Users: creation, password sign-in and API tokens."""
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Company, User
+from app.models.user import ROLES
+from app.services.access import require_role
+from app.services.errors import Invalid, Unauthorized
+
+_TOKEN_SALT = "safeport-api-token"
+
+
+def _tokens() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_TOKEN_SALT)
+
+
+def create_user(actor: User | None, *, username: str, password: str, role: str,
+                email: str | None = None, company_id: int | None = None) -> User:
+    """Create a user (admins only; `actor=None` is the CLI or the demo seed)."""
+    if actor is not None:
+        require_role(actor, "admin")
+    problems: dict[str, list[str]] = {}
+    if role not in ROLES:
+        problems["role"] = [f"must be one of {', '.join(ROLES)}"]
+    if role == "applicant" and company_id is None:
+        problems["company_id"] = ["an applicant must belong to a company"]
+    if role != "applicant" and company_id is not None:
+        problems["company_id"] = ["only applicants belong to a company"]
+    if company_id is not None and db.session.get(Company, company_id) is None:
+        problems["company_id"] = [f"company {company_id} does not exist"]
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        problems["username"] = ["is already taken"]
+    if problems:
+        raise Invalid("the user cannot be created", problems)
+    user = User(username=username, role=role, email=email, company_id=company_id)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(username: str, password: str) -> User:
+    """The active user with these credentials, or Unauthorized."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password):
+        raise Unauthorized("unknown username or wrong password")
+    return user
+
+
+def issue_token(user: User) -> str:
+    """A signed, expiring API token; changing the password invalidates it."""
+    return _tokens().dumps({"uid": user.id, "pw": user.password_hash[-12:]})
+
+
+def user_for_token(token: str) -> User:
+    """The user a token belongs to, or Unauthorized when invalid or expired."""
+    try:
+        data = _tokens().loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
+    except SignatureExpired:
+        raise Unauthorized("the token has expired") from None
+    except BadSignature:
+        raise Unauthorized("the token is not valid") from None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or not user.active or user.password_hash[-12:] != data.get("pw"):
+        raise Unauthorized("the token is not valid")
+    return user
+
+
+def get_user_by_username(username: str) -> User | None:
+    """A user by name, or None."""
+    return db.session.scalar(select(User).where(User.username == username))

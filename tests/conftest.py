@@ -1,0 +1,146 @@
+"""Shared fixtures: one migrated database per run (SQLite, or PostgreSQL when
+SAFEPORT_TEST_DATABASE_URL is set), emptied after every test; API helpers."""
+import os
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from app.services import instances
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("SAFEPORT_TEST_DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'safeport-test.db'}"
+
+
+def make_config(url: str, **overrides):
+    """A TestConfig subclass bound to one database."""
+    from config import TestConfig
+
+    return type("BoundTestConfig", (TestConfig,), {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PERIODS": dict(TestConfig.PERIODS),
+        "FORMS_DIR": os.pathsep.join([str(DATA / "forms"), str(ROOT / "forms")]),
+        **overrides,
+    })
+
+
+def reset_schema(url: str) -> None:
+    """Drop everything in the test database, so migrations start from empty."""
+    if url.startswith("postgresql"):
+        db.session.execute(text("DROP SCHEMA public CASCADE"))
+        db.session.execute(text("CREATE SCHEMA public"))
+        db.session.commit()
+    else:
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """One app for the run, on a database migrated from empty to head."""
+    application = create_app(make_config(database_url))
+    with application.app_context():
+        reset_schema(database_url)
+        upgrade()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _app_context(request, app):
+    """Every test runs in an app context on an empty database."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        _empty_database()
+        db.session.remove()
+        instances.clear_caches()
+
+
+def _empty_database() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def is_postgres(app) -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Api:
+    """A test client that speaks JSON with a bearer token."""
+
+    def __init__(self, client, token: str | None = None):
+        self.client, self.token = client, token
+
+    def _headers(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, url, **kw):
+        return self.client.get(url, headers=self._headers(), **kw)
+
+    def post(self, url, json=None, **kw):
+        if "data" in kw:
+            return self.client.post(url, headers=self._headers(), **kw)
+        return self.client.post(url, json=json if json is not None else {},
+                                headers=self._headers(), **kw)
+
+
+@pytest.fixture
+def make_user():
+    """Create a user directly and return it (password 'password-1')."""
+    from app.services.users import create_user
+
+    def make(username: str, role: str, company_id: int | None = None):
+        return create_user(None, username=username, password="password-1", role=role,
+                           email=f"{username}@example.test", company_id=company_id)
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Return an Api client signed in as `username` through POST /api/v1/auth/token."""
+
+    def sign_in(username: str, password: str = "password-1") -> Api:
+        response = client.post("/api/v1/auth/token",
+                               json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return Api(client, response.get_json()["token"])
+
+    return sign_in
+
+
+@pytest.fixture
+def staff(make_user, login):
+    """Signed-in API clients for every staff role."""
+    for username, role in (("admin", "admin"), ("cw", "case_worker"), ("cw2", "case_worker"),
+                           ("spec", "specialist"), ("designer", "designer")):
+        make_user(username, role)
+    return {name: login(name) for name in ("admin", "cw", "cw2", "spec", "designer")}
