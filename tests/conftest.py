@@ -59,7 +59,10 @@ def app(database_url):
     with application.app_context():
         reset_schema(database_url)
         upgrade()
-    return application
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -104,13 +104,23 @@ def _service_error(err: ServiceError):
     return response
 
 
-@bp.errorhandler(404)
-def _not_found(_err):
+def _is_api_request() -> bool:
+    return request.path == bp.url_prefix or request.path.startswith(bp.url_prefix + "/")
+
+
+# Routing errors happen before a blueprint is chosen, so blueprint-level 404/405 handlers
+# never see an unknown URL: handle them app-wide, for API paths only.
+@bp.app_errorhandler(404)
+def _not_found(err):
+    if not _is_api_request():
+        return err
     return error_response("not_found", "no such API endpoint", [], 404)
 
 
-@bp.errorhandler(405)
-def _method_not_allowed(_err):
+@bp.app_errorhandler(405)
+def _method_not_allowed(err):
+    if not _is_api_request():
+        return err
     return error_response("method_not_allowed", "method not allowed here", [], 405)
 
 

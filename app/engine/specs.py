@@ -90,8 +90,9 @@ def _spec_expressions(task_spec) -> Iterable[tuple[str, str, str]]:
         if getattr(task_spec, attr, None):
             yield attr, getattr(task_spec, attr), "exec"
     for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
-        if condition is not None:
-            yield "condition", condition, "eval"
+        if condition is not None:  # SpiffWorkflow wraps the expression in a _BpmnCondition
+            source = condition if isinstance(condition, str) else condition.args[0]
+            yield "condition", source, "eval"
     event = getattr(task_spec, "event_definition", None)
     if event is not None and getattr(event, "expression", None):
         yield "timer" if isinstance(event, TimerEventDefinition) else "expression", \
@@ -105,10 +106,12 @@ def _check_timer(source: str, settings: dict) -> str | None:
     """Evaluate a timer expression over empty data; data-dependent ones are accepted."""
     try:
         value = SandboxedEnvironment(settings).evaluate(source, {})
+    except NameError:
+        return None  # depends on task data: only the running case can tell
     except SandboxError as err:
-        if "is not defined" in str(err):
-            return None
         return str(err)
+    except Exception as err:  # any other failure of the expression itself
+        return f"{type(err).__name__}: {err}"
     try:
         parse_timer_value(value)
     except ValueError as err:

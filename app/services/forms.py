@@ -66,6 +66,8 @@ class _Field:
 
     @property
     def required(self) -> bool:
+        if self.type == "group":  # a group with `path` is needed when a child is
+            return any(child.always_required for child in self.children)
         return self.validate.get("required") is True and not self.disabled
 
     @property
@@ -462,9 +464,9 @@ def _prepare(found: list[_Field], data: Any, env: dict[str, Any], path: str,
             out.pop(f.key, None)
             continue
         where, value = path + f.key, out.get(f.key)
-        if f.required and _is_empty(f, value):
+        if f.required and f.type != "group" and _is_empty(f, value):
             required[where] = [REQUIRED_MESSAGE]
-        if f.type == "group":
+        if f.type == "group":  # a missing group is checked as {}, reporting its children
             out[f.key] = _prepare(f.children, {} if value is None else value, env,
                                   where + ".", context, required, choices)
         elif f.type == "dynamiclist" and isinstance(value, list):

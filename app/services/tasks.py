@@ -140,18 +140,21 @@ def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     task = get_task(actor, task_id)
     check_may_work_on(actor, task)
     _check_open(task, actor)
-    form = instances.forms_of(task.case.process_version_id).get(task.form_key)
-    if form is not None:
-        data, errors = validate_submission(form, data)
-        if errors:
-            raise Invalid("the form has errors", errors)
     case = instances.lock_case(task.case_id)
     db.session.refresh(task)
     _check_open(task, actor)
     if case.status != "running":
+        db.session.rollback()
         raise Conflict(f"case {case.id} is {case.status}")
     instance = instances.load(case)
+    form = instances.forms_of(case.process_version_id).get(task.form_key)
     try:
+        if form is not None:
+            data, errors = validate_submission(
+                form, data, instance.task_data(task.engine_task_id))
+            if errors:
+                db.session.rollback()
+                raise Invalid("the form has errors", errors)
         instance.complete_task(task.engine_task_id, data)
     except TaskNotReady as err:
         db.session.rollback()
