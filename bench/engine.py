@@ -34,7 +34,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -472,12 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     raw = RawSpiff()
     results: list[tuple[str, float, float]] = []
-    runs: list[tuple[str, Callable[[], str]]] = []
-    if args.db in ("sqlite", "both"):
-        runs.append(("sqlite", lambda: ""))
-    if args.db in ("postgres", "both"):
-        runs.append(("postgres", lambda: ""))
-    for db_name, _ in runs:
+    runs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    for db_name in runs:
         if db_name == "sqlite":
             with tempfile.TemporaryDirectory(prefix="safeport-bench-") as tmp:
                 run_database("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.cases, raw,

@@ -174,7 +174,12 @@ def compile_diagrams(
         except UnsafeXmlError as err:
             checker.add(str(err), name)
             continue
-        texts[name] = data if isinstance(data, str) else data.decode("utf-8")
+        try:
+            texts[name] = data if isinstance(data, str) else data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            checker.add(f"file is not UTF-8 (byte {err.start}: {err.reason}); save diagrams "
+                        "as UTF-8", name)
+            continue
         for process in tree.getroot().iter(f"{{{BPMN_NS}}}process"):
             role = _properties(process).get("defaultRole") or DEFAULT_ROLE
             if role not in roles:
