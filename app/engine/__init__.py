@@ -3,6 +3,7 @@
 It parses and validates diagrams (`compile_diagrams`), runs instances (`Instance`) and returns
 plain data. Scripts, conditions and timer expressions run in the sandbox of `sandbox`.
 """
+from app.engine.cache import InstanceCache
 from app.engine.instance import (
     EngineError,
     HumanTaskInfo,
@@ -15,6 +16,7 @@ from app.engine.instance import (
 from app.engine.specs import DeployError, Problem, ProcessPackage, compile_diagrams
 
 __all__ = [
-    "DeployError", "EngineError", "HumanTaskInfo", "Instance", "MessageNotExpected", "Problem",
-    "ProcessPackage", "TaskNotReady", "VersionRef", "compile_diagrams", "correlation_key",
+    "DeployError", "EngineError", "HumanTaskInfo", "Instance", "InstanceCache",
+    "MessageNotExpected", "Problem", "ProcessPackage", "TaskNotReady", "VersionRef",
+    "compile_diagrams", "correlation_key",
 ]

@@ -2,6 +2,7 @@
 
 Services never see SpiffWorkflow objects: they start, load, act on and dump an `Instance`.
 """
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,10 +18,18 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.roles import DEFAULT_ROLE, lane_to_role
-from app.engine.sandbox import sandboxed_script_engine
+from app.engine.sandbox import SandboxError, _plain_problem, sandboxed_script_engine
 from app.engine.serializer import SPECS, dump_state, load_state
 from app.engine.specs import form_key_of, task_properties
 from app.engine.timers import due_from_value, fire_instant
+
+#: Checks an emitted effect (kind, values); raises ValueError when it is not acceptable.
+EffectCheck = Callable[[str, dict[str, Any]], None]
+
+
+#: `waiting_events()` names of timer events (a timeDate timer's name does not say "Timer").
+TIMER_EVENT_TYPES = ("DurationTimerEventDefinition", "TimeDateEventDefinition",
+                     "CycleTimerEventDefinition")
 
 
 class EngineError(Exception):
@@ -74,35 +83,62 @@ class Instance:
         self.default_roles = default_roles
         self.roles = roles
         self.error: EngineError | None = None
+        self._fragments: dict = {}  # finished tasks' JSON, reused by dump()
+        #: (kind, values) that scripts emitted with `emit(...)` since the last take_effects()
+        self.effects: list[tuple[str, dict[str, Any]]] = []
+        #: the messages waited for when loaded, so a save can skip an unchanged table
+        self.loaded_messages = sorted(set(self.waiting_messages()), key=str)
 
     # -- life cycle -------------------------------------------------------------------
     @classmethod
     def start(cls, version: VersionRef, *, roles: tuple[str, ...],
-              settings: Mapping[str, Any], data: dict | None = None) -> "Instance":
+              settings: Mapping[str, Any], data: dict | None = None,
+              effect_check: EffectCheck | None = None) -> "Instance":
         """Create an instance and run it to its first wait state (errors are kept, not raised)."""
         spec, subprocess_specs, default_roles = SPECS.get(version.key, version.spec_json)
-        workflow = BpmnWorkflow(spec, subprocess_specs,
-                                script_engine=sandboxed_script_engine(settings))
+        workflow = BpmnWorkflow(spec, subprocess_specs)
         if data:
             workflow.task_tree.data.update(data)
             for task in workflow.get_tasks(state=TaskState.READY):
                 task.data.update(data)
         instance = cls(workflow, default_roles, roles)
+        instance._attach_script_engine(settings, effect_check)
         instance._run_engine()
         return instance
 
     @classmethod
     def load(cls, version: VersionRef, state_json: str, *, roles: tuple[str, ...],
-             settings: Mapping[str, Any]) -> "Instance":
+             settings: Mapping[str, Any], effect_check: EffectCheck | None = None
+             ) -> "Instance":
         """Restore a stored instance; the script engine is attached again (it is not stored)."""
         specs = SPECS.get(version.key, version.spec_json)
         workflow = load_state(state_json, specs, version.spec_json)
-        workflow.script_engine = sandboxed_script_engine(settings)
-        return cls(workflow, specs[2], roles)
+        instance = cls(workflow, specs[2], roles)
+        instance._attach_script_engine(settings, effect_check)
+        return instance
+
+    def _attach_script_engine(self, settings: Mapping[str, Any],
+                              effect_check: "EffectCheck | None") -> None:
+        """Sandboxed scripts, with `emit(kind, **values)` collecting effects for the services."""
+
+        def emit(kind: str, **values: Any) -> None:
+            problem = _plain_problem(values)
+            if problem:
+                raise SandboxError(f"emit('{kind}') was given {problem}; pass plain data")
+            if effect_check is not None:
+                effect_check(kind, values)  # raises ValueError naming what is wrong
+            self.effects.append((kind, copy.deepcopy(values)))
+
+        self.workflow.script_engine = sandboxed_script_engine(settings, {"emit": emit})
+
+    def take_effects(self) -> list[tuple[str, dict[str, Any]]]:
+        """The effects emitted since the last call, oldest first (and forget them)."""
+        effects, self.effects = self.effects, []
+        return effects
 
     def dump(self) -> str:
         """The instance's state as JSON, without the spec."""
-        return dump_state(self.workflow)
+        return dump_state(self.workflow, self._fragments)
 
     def _run_engine(self) -> None:
         try:
@@ -132,13 +168,14 @@ class Instance:
     def current_stage(self) -> str | None:
         """The name of the top-level element the instance is in (call activity or task)."""
         active = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-        for task in self.workflow.get_tasks(state=active):
+        candidates = [t for t in self.workflow.tasks.values()
+                      if t.state & active and t.task_spec.bpmn_id]
+        for task in candidates:
             spec = task.task_spec
-            if spec.bpmn_id and (isinstance(spec, SubWorkflowTask) or spec.manual
-                                 or task.state & TaskState.ERROR):
+            if isinstance(spec, SubWorkflowTask) or spec.manual or task.state & TaskState.ERROR:
                 return spec.bpmn_name or spec.bpmn_id
-        for task in self.workflow.get_tasks(state=TaskState.WAITING):
-            if task.task_spec.bpmn_id:
+        for task in candidates:
+            if task.state & TaskState.WAITING:
                 return task.task_spec.bpmn_name or task.task_spec.bpmn_id
         return None
 
@@ -188,7 +225,7 @@ class Instance:
     def next_timer_at(self) -> datetime | None:
         """When the earliest waiting timer fires, or None."""
         instants = [fire_instant(e.value) for e in self.workflow.waiting_events()
-                    if "Timer" in e.event_type]
+                    if e.event_type in TIMER_EVENT_TYPES]
         instants = [i for i in instants if i is not None]
         return min(instants) if instants else None
 
@@ -227,9 +264,13 @@ class Instance:
         self.workflow.cancel()
 
     # -- helpers ----------------------------------------------------------------------
-    def _all_tasks(self, state: TaskState | int | None = None, **kwargs):
-        kwargs = {"state": state, **kwargs} if state is not None else kwargs
-        return self.workflow.get_tasks(**kwargs)
+    def _all_tasks(self, state: TaskState | int | None = None, manual: bool | None = None):
+        """Tasks of the instance and its subprocesses, filtered by state (a flat scan:
+        much cheaper than walking the task tree of a long history)."""
+        workflows = [self.workflow, *self.workflow.subprocesses.values()]
+        return [t for wf in workflows for t in wf.tasks.values()
+                if (state is None or t.state & state)
+                and (manual is None or t.task_spec.manual == manual)]
 
     def _task(self, engine_task_id: str):
         try:

@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as FORMAT_VERSION
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 
 class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
@@ -88,11 +89,47 @@ class SpecCache:
 SPECS = SpecCache()
 
 
-def dump_state(workflow: BpmnWorkflow) -> str:
-    """Serialize an instance's state (no spec) to JSON."""
-    dct = STATE.to_dict(workflow)
+_TASKS_SLOT = "\u0000safeport-tasks\u0000"
+_FROZEN = TaskState.COMPLETED | TaskState.CANCELLED
+
+
+def _task_fragment(task, memo: dict) -> str:
+    """The JSON of one task, reused while a finished task (and its parent) cannot change."""
+    parent = task.parent
+    frozen = task.state & _FROZEN and (parent is None or parent.state & _FROZEN)
+    key = (task.state, task.last_state_change, len(task._children), task.triggered)
+    if frozen:
+        found = memo.get(task.id)
+        if found is not None and found[0] == key:
+            return found[1]
+    text = json.dumps(STATE.registry.convert(task), separators=(",", ":"))
+    if frozen:
+        memo[task.id] = (key, text)
+    return text
+
+
+def dump_state(workflow: BpmnWorkflow, memo: dict | None = None) -> str:
+    """Serialize an instance's state (no spec) to JSON.
+
+    With a `memo` kept between dumps of the same live instance, finished tasks are encoded
+    once, so saving a case with a long history costs little more than saving a short one.
+    """
+    if memo is None:
+        dct = STATE.to_dict(workflow)
+        dct[STATE.VERSION_KEY] = FORMAT_VERSION
+        return json.dumps(dct, separators=(",", ":"))
+    tasks = workflow.tasks
+    workflow.tasks = {}
+    try:
+        dct = STATE.to_dict(workflow)
+    finally:
+        workflow.tasks = tasks
     dct[STATE.VERSION_KEY] = FORMAT_VERSION
-    return json.dumps(dct, separators=(",", ":"))
+    dct["tasks"] = _TASKS_SLOT
+    head = json.dumps(dct, separators=(",", ":"))
+    body = ",".join(f'"{task_id}":{_task_fragment(task, memo)}'
+                    for task_id, task in tasks.items())
+    return head.replace(json.dumps(_TASKS_SLOT), "{" + body + "}", 1)
 
 
 def load_state(state_json: str, specs: tuple, spec_json: Callable[[], str]) -> BpmnWorkflow:

@@ -30,12 +30,25 @@ def get_company(user: User, company_id: int) -> Company:
 
 def get_case(user: User, case_id: int) -> Case:
     """A case the user may see (404 for another company's case, so ids leak nothing)."""
-    case = db.session.get(Case, case_id)
+    return check_case_access(user, db.session.get(Case, case_id), case_id)
+
+
+def check_case_access(user: User, case: Case | None, case_id: int) -> Case:
+    """The case if the user may see it: 404 when missing or another company's, 403 for roles
+    that do not work on cases."""
     if case is None or (user.role == "applicant" and case.company_id != user.company_id):
         raise NotFound(f"case {case_id} not found")
     if user.role == "designer":
         raise Forbidden("designers do not work on cases")
     return case
+
+
+def check_task_access(user: User, task: HumanTask, case: Case) -> None:
+    """404 unless the user may see the task's case."""
+    try:
+        check_case_access(user, case, case.id)
+    except NotFound:
+        raise NotFound(f"task {task.id} not found") from None
 
 
 def get_task(user: User, task_id: int) -> HumanTask:

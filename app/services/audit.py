@@ -1,23 +1,50 @@
-"""The audit trail: append-only rows written in the same transaction as what they record."""
+"""The audit trail: append-only rows written in the same transaction as what they record.
+
+Events are buffered on the session and inserted in one statement when the transaction
+commits (or flushes explicitly with `write_pending`), so a busy action costs one round trip
+for its whole trail; a rolled-back transaction writes none of them.
+"""
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import AuditEvent, User
+from app.models.types import utcnow
+
+_BUFFER = "safeport_audit_rows"
 
 
 def record(kind: str, *, case_id: int | None = None, actor: User | None = None,
-           task_id: int | None = None, **details: Any) -> AuditEvent:
+           task_id: int | None = None, **details: Any) -> None:
     """Add an audit event to the current transaction (the caller commits)."""
-    event = AuditEvent(kind=kind, case_id=case_id, task_id=task_id,
-                       actor_id=actor.id if actor else None, details=details)
-    db.session.add(event)
-    return event
+    db.session.info.setdefault(_BUFFER, []).append({
+        "kind": kind, "case_id": case_id, "task_id": task_id,
+        "actor_id": actor.id if actor else None, "details": details, "at": utcnow(),
+    })
+
+
+def write_pending(session: Session) -> None:
+    """Insert the buffered events now (commit does this by itself)."""
+    rows = session.info.pop(_BUFFER, None)
+    if rows:
+        session.execute(insert(AuditEvent), rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, _previous_transaction) -> None:
+    session.info.pop(_BUFFER, None)
 
 
 def case_events(case_id: int) -> list[AuditEvent]:
     """A case's audit trail, oldest first."""
+    write_pending(db.session)
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
     ))

@@ -8,11 +8,13 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.engine import Instance, VersionRef
+from app.engine import Instance, InstanceCache, VersionRef
 from app.extensions import db
 from app.models import Case, CaseState, HumanTask, MessageSubscription, ProcessVersion, User
 from app.models.types import utcnow
@@ -21,6 +23,8 @@ from app.services import audit
 from app.services.errors import Conflict, NotFound
 
 STALE_MESSAGE = "the case was changed by someone else meanwhile; reload it and try again"
+LIVE = InstanceCache()
+_PENDING = "safeport_saved_instances"
 
 
 def version_ref(version_id: int) -> VersionRef:
@@ -54,18 +58,49 @@ def lock_case(case_id: int) -> Case:
     return case
 
 
+def lock_task(task_id: int) -> tuple[HumanTask, Case]:
+    """A task and its case, freshly read, with the case row locked until commit."""
+    row = db.session.execute(
+        select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
+        .where(HumanTask.id == task_id).with_for_update(of=Case)
+        .execution_options(populate_existing=True)).first()
+    if row is None:
+        raise NotFound(f"task {task_id} not found")
+    return row[0], row[1]
+
+
+def _cache_key(case_id: int) -> tuple[int, int]:
+    return id(current_app._get_current_object()), case_id
+
+
 def load(case: Case) -> Instance:
-    """The engine instance of a (locked) case."""
+    """The engine instance of a (locked) case, from the live cache when still current."""
+    instance = LIVE.take(_cache_key(case.id), case.lock_version)
+    if instance is not None:
+        return instance
     state_json = db.session.scalar(
         select(CaseState.state_json).where(CaseState.case_id == case.id))
     return Instance.load(version_ref(case.process_version_id), state_json,
-                         roles=TASK_ROLES, settings=engine_settings())
+                         roles=TASK_ROLES, settings=engine_settings(), effect_check=_check_effect)
+
+
+def peek(case: Case) -> Instance:
+    """The instance for reading only (it is not changed, so it goes back to the cache)."""
+    instance = load(case)
+    LIVE.put(_cache_key(case.id), case.lock_version, instance)
+    return instance
 
 
 def start(case: Case, data: dict | None = None) -> Instance:
     """Start the engine instance of a new (flushed) case."""
     return Instance.start(version_ref(case.process_version_id), roles=TASK_ROLES,
-                          settings=engine_settings(), data=data)
+                          settings=engine_settings(), data=data, effect_check=_check_effect)
+
+
+def _check_effect(kind: str, values: dict) -> None:
+    from app.services.membership import check_effect
+
+    check_effect(kind, values)
 
 
 def save(case: Case, instance: Instance, actor: User | None, *, new: bool = False) -> None:
@@ -80,8 +115,14 @@ def save(case: Case, instance: Instance, actor: User | None, *, new: bool = Fals
                            .values(state_json=state_json))
     _sync_tasks(case, instance, actor, now)
     _sync_subscriptions(case, instance, new)
+    db.session.info.setdefault(_PENDING, []).append((case, instance))
     case.next_timer_at = instance.next_timer_at()
     case.current_stage = instance.current_stage()
+    effects = instance.take_effects()
+    if effects:  # membership record changes the scripts emitted (issue 3)
+        from app.services.membership import apply_effects
+
+        apply_effects(case, effects, actor)
     case.updated_at = now
     if instance.error is not None:
         if case.status != "error":
@@ -96,39 +137,50 @@ def save(case: Case, instance: Instance, actor: User | None, *, new: bool = Fals
         case.status, case.error_message = "running", None
 
 
+def mark_completed(task: HumanTask, actor: User) -> None:
+    """Record a task as completed by `actor` (one UPDATE; the object reflects it)."""
+    values = {"state": "completed", "completed_at": utcnow(), "completed_by_id": actor.id,
+              "assignee_id": task.assignee_id or actor.id}
+    db.session.execute(update(HumanTask).where(HumanTask.id == task.id).values(**values))
+    for key, value in values.items():
+        set_committed_value(task, key, value)
+
+
 def _sync_tasks(case: Case, instance: Instance, actor: User | None, now) -> None:
+    """Make the case's ready task rows match the engine: cancel the gone, add the new."""
     ready = {t.engine_task_id: t for t in instance.ready_human_tasks()}
-    open_rows = db.session.scalars(select(HumanTask).where(
-        HumanTask.case_id == case.id, HumanTask.state == "ready")).all()
-    for row in open_rows:
-        if row.engine_task_id not in ready:
-            # Gone without being completed here: a boundary timer or message cancelled it.
-            row.state, row.completed_at = "cancelled", now
+    open_rows = db.session.execute(
+        select(HumanTask.id, HumanTask.engine_task_id, HumanTask.title)
+        .where(HumanTask.case_id == case.id, HumanTask.state == "ready")).all()
+    gone = [row for row in open_rows if row.engine_task_id not in ready]
+    if gone:
+        # Gone without being completed here: a boundary timer or message cancelled them.
+        db.session.execute(update(HumanTask).where(HumanTask.id.in_([r.id for r in gone]))
+                           .values(state="cancelled", completed_at=now))
+        for row in gone:
             audit.record("task_cancelled", case_id=case.id, task_id=row.id, title=row.title)
     known = {row.engine_task_id for row in open_rows}
+    new = [info for info in ready.values() if info.engine_task_id not in known]
+    if not new:
+        return
     forms = forms_of(case.process_version_id)
-    for info in ready.values():
-        if info.engine_task_id in known:
-            continue
-        row = HumanTask(
-            case_id=case.id, engine_task_id=info.engine_task_id, bpmn_id=info.bpmn_id,
-            title=info.title, role=info.role, due_at=info.due_at, priority=info.priority,
-            form_key=info.form_key if info.form_key in forms else None, created_at=now,
-        )
-        db.session.add(row)
-        db.session.flush([row])
-        audit.record("task_created", case_id=case.id, task_id=row.id, actor=actor,
+    ids = db.session.scalars(
+        insert(HumanTask).returning(HumanTask.id, sort_by_parameter_order=True),
+        [{"case_id": case.id, "engine_task_id": info.engine_task_id, "bpmn_id": info.bpmn_id,
+          "title": info.title, "role": info.role, "due_at": info.due_at,
+          "priority": info.priority, "state": "ready",
+          "form_key": info.form_key if info.form_key in forms else None, "created_at": now}
+         for info in new]).all()
+    for info, task_id in zip(new, ids, strict=True):
+        audit.record("task_created", case_id=case.id, task_id=task_id, actor=actor,
                      title=info.title, role=info.role, element=info.bpmn_id)
 
 
 def _sync_subscriptions(case: Case, instance: Instance, new: bool) -> None:
     waiting = sorted(set(instance.waiting_messages()), key=str)
+    if not new and waiting == instance.loaded_messages:
+        return  # unchanged since load: no need to touch the table
     if not new:
-        current = sorted(db.session.execute(
-            select(MessageSubscription.message_name, MessageSubscription.correlation_key)
-            .where(MessageSubscription.case_id == case.id)).tuples(), key=str)
-        if current == waiting:
-            return
         db.session.execute(delete(MessageSubscription)
                            .where(MessageSubscription.case_id == case.id))
     if waiting:
@@ -136,17 +188,33 @@ def _sync_subscriptions(case: Case, instance: Instance, new: bool) -> None:
             {"case_id": case.id, "message_name": name, "correlation_key": key}
             for name, key in waiting
         ])
+    instance.loaded_messages = waiting
 
 
 def commit() -> None:
-    """Commit, turning a lost race (stale version, duplicate row, lock timeout) into a 409."""
+    """Commit, turning a lost race (stale version, duplicate row, lock timeout) into a 409.
+
+    Instances saved in this transaction go to the live cache only once it has committed.
+    """
     try:
+        db.session.flush()
+        # versions as written by this transaction (reading them after commit would reload)
+        saved = [(case.id, case.lock_version, instance)
+                 for case, instance in db.session.info.pop(_PENDING, [])]
         db.session.commit()
     except (StaleDataError, IntegrityError, OperationalError) as err:
         db.session.rollback()
         if isinstance(err, OperationalError) and "locked" not in str(err).lower():
             raise
         raise Conflict(STALE_MESSAGE) from None
+    for case_id, version, instance in saved:
+        LIVE.put(_cache_key(case_id), version, instance)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_unsaved(session: Session, _previous_transaction) -> None:
+    """A rolled-back transaction's instances never reach the live cache."""
+    session.info.pop(_PENDING, None)
 
 
 def clear_caches() -> None:
@@ -154,4 +222,5 @@ def clear_caches() -> None:
     from app.engine.serializer import SPECS
 
     SPECS.clear()
+    LIVE.clear()
     _forms.cache_clear()

@@ -7,10 +7,9 @@ from sqlalchemy import func, select, update
 from app.engine import TaskNotReady
 from app.extensions import db
 from app.models import Case, HumanTask, User
-from app.models.types import utcnow
 from app.models.user import TASK_ROLES
 from app.services import audit, instances
-from app.services.access import check_may_work_on, get_task, require_role
+from app.services.access import check_may_work_on, check_task_access, get_task, require_role
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.forms import to_json_schema, validate_submission
 from app.services.users import get_user_by_username
@@ -65,7 +64,7 @@ def task_detail(actor: User, task_id: int) -> TaskView:
     data: dict[str, Any] = {}
     if task.state == "ready":
         try:
-            data = instances.load(task.case).task_data(task.engine_task_id)
+            data = instances.peek(task.case).task_data(task.engine_task_id)
         except TaskNotReady:
             data = {}
     return TaskView(task, form, to_json_schema(form) if form else None, data)
@@ -137,11 +136,9 @@ def _set_assignee(task: HumanTask, assignee: User, actor: User, *, only_if_free:
 
 def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     """Complete a task with form data: 422 with field errors, 409 when done meanwhile."""
-    task = get_task(actor, task_id)
+    task, case = instances.lock_task(task_id)
+    check_task_access(actor, task, case)
     check_may_work_on(actor, task)
-    _check_open(task, actor)
-    case = instances.lock_case(task.case_id)
-    db.session.refresh(task)
     _check_open(task, actor)
     if case.status != "running":
         db.session.rollback()
@@ -159,8 +156,7 @@ def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     except TaskNotReady as err:
         db.session.rollback()
         raise Conflict(str(err)) from None
-    task.state, task.completed_at, task.completed_by_id = "completed", utcnow(), actor.id
-    task.assignee_id = task.assignee_id or actor.id
+    instances.mark_completed(task, actor)
     audit.record("task_completed", case_id=case.id, task_id=task.id, actor=actor,
                  title=task.title, data=data)
     instances.save(case, instance, actor)
