@@ -1,0 +1,264 @@
+"""Server-side validation of form submissions: the authority on what a task accepts.
+
+Builds a marshmallow schema per form (cached) and returns field-level messages keyed by the
+field's path, e.g. ``contacts.1.name``.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from app.services.form_conditions import evaluate_condition
+from app.services.forms import (
+    CHOICE_TYPES,
+    MULTI_TYPES,
+    PHONE_PATTERN,
+    REQUIRED_MESSAGE,
+    TEXT_TYPES,
+    FormField,
+    compiled_form,
+)
+
+
+def check_submission(form: dict[str, Any], data: dict[str, Any],
+                        context: dict[str, Any] | None = None
+                        ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Validate submitted `data` against `form`: returns (clean_data, errors by field path).
+
+    Conditions see `data` merged over `context` (the task data); `valuesKey` options come
+    from `context` only. Hidden and disabled fields are not required and are dropped.
+    On errors clean_data is {}; error keys are dotted paths such as "contacts.0.name".
+    """
+    compiled = compiled_form(form)
+    if not isinstance(data, dict):
+        return {}, {"_schema": ["Invalid input type."]}
+    context = dict(context or {})
+    required: dict[str, list[str]] = {}
+    choices: dict[str, list[str]] = {}
+    prepared = _prepare(compiled.fields, data, context, "", context, required, choices)
+    try:
+        if compiled.schema is None:
+            compiled.schema = _schema_class(compiled.fields)
+        clean = compiled.schema().load(prepared)
+        errors: dict[str, list[str]] = {}
+    except ValidationError as err:
+        clean, errors = {}, _flatten(err.messages)
+    errors.update(required)  # one clear message for empty required fields
+    for where, messages in choices.items():
+        errors.setdefault(where, messages)
+    if errors:
+        return {}, errors
+    return _jsonable(clean), {}
+
+
+def _prepare(found: list[FormField], data: Any, env: dict[str, Any], path: str,
+             context: dict[str, Any], required: dict[str, list[str]],
+             choices: dict[str, list[str]]) -> Any:
+    """Copy `data` without hidden or disabled fields, noting empty required ones and bad choices."""
+    if not isinstance(data, dict):
+        return data  # marshmallow reports the type error
+    env = {**env, **data}
+    out = dict(data)
+    for f in found:
+        if f.disabled or any(evaluate_condition(expr, env) for expr in f.hides):
+            out.pop(f.key, None)
+            continue
+        where, value = path + f.key, out.get(f.key)
+        if f.required and f.type != "group" and _is_empty(f, value):
+            required[where] = [REQUIRED_MESSAGE]
+        if f.type == "group":  # a missing group is checked as {}, reporting its children
+            out[f.key] = _prepare(f.children, {} if value is None else value, env,
+                                  where + ".", context, required, choices)
+        elif f.type == "dynamiclist" and isinstance(value, list):
+            out[f.key] = [_prepare(f.children, item, env, f"{where}.{index}.", context,
+                                   required, choices) for index, item in enumerate(value)]
+        elif "valuesKey" in f.spec and not _is_empty(f, value):
+            choices.update(_check_options(f, value, context.get(f.spec["valuesKey"]), where))
+    return out
+
+
+def _is_empty(f: FormField, value: Any) -> bool:
+    return (value is None or (isinstance(value, str) and not value.strip())
+            or (isinstance(value, list) and not value)
+            or (f.type == "checkbox" and value is False))
+
+
+def _check_options(f: FormField, value: Any, options: Any, where: str) -> dict[str, list[str]]:
+    """Check choices against options taken from the task data (`valuesKey`)."""
+    allowed = None
+    if isinstance(options, list):
+        allowed = [o.get("value") if isinstance(o, dict) else o for o in options]
+    multi = f.type in MULTI_TYPES
+    items = value if multi else [value]
+    problems: dict[str, list[str]] = {}
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, str) or (allowed is not None and item in allowed):
+            continue  # type errors are marshmallow's to report
+        message = ("Not a valid choice." if allowed is None
+                   else f"Must be one of: {', '.join(map(str, allowed))}.")
+        problems[f"{where}.{index}" if multi else where] = [message]
+    return problems
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested error dict into {"a.0.b": [messages]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = prefix if key == "_schema" and prefix else ".".join(
+                part for part in (prefix, str(key)) if part)
+            for where, texts in _flatten(value, path).items():
+                out.setdefault(where, []).extend(texts)
+    elif isinstance(messages, list):
+        for item in messages:
+            for where, texts in _flatten(item, prefix).items():
+                out.setdefault(where, []).extend(texts)
+    else:
+        out.setdefault(prefix or "_schema", []).append(str(messages))
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, date | time):  # datetime is a date
+        return value.isoformat()
+    return value
+
+
+class _FormSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class _Boolean(fields.Boolean):
+    """JSON true / false only (marshmallow would also take "yes", 1, ...)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class _Float(fields.Float):
+    """A number; numeric strings only when the form sets serializeToString."""
+
+    def __init__(self, *, allow_str: bool = False, **kwargs: Any) -> None:
+        self.allow_str = allow_str
+        super().__init__(**kwargs)
+
+    def _validated(self, value: Any) -> float:
+        if isinstance(value, str) and not self.allow_str:
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class _Integer(fields.Integer):
+    """An integer; rejects 2.5 instead of truncating it, accepts 2.0."""
+
+    def __init__(self, *, allow_str: bool = False, **kwargs: Any) -> None:
+        self.allow_str = allow_str
+        super().__init__(**kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if ((isinstance(value, str) and not self.allow_str)
+                or (isinstance(value, float) and not value.is_integer())):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class _UnlessBlank(validate.Validator):
+    """Run `inner` unless the value is a blank string (optional text may stay empty)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return value
+        return self.inner(value)
+
+
+class _Search(validate.Regexp):
+    """Regexp that searches anywhere, like form-js and JSON Schema `pattern`."""
+
+    def __call__(self, value: Any) -> Any:
+        if self.regex.search(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+def _decimal_digits(digits: int) -> Any:
+    def check(value: float) -> None:
+        exponent = Decimal(str(value)).normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > digits:
+            raise ValidationError(f"Must have at most {digits} decimal digit"
+                                  f"{'s' if digits > 1 else ''}.")
+    return check
+
+
+def _unique(values: list[Any]) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("Values must be unique.")
+
+
+def _not_past(value: date) -> None:
+    if (value.date() if isinstance(value, datetime) else value) < date.today():
+        raise ValidationError("Must not be in the past.")
+
+
+def _schema_class(found: list[FormField]) -> type[Schema]:
+    return _FormSchema.from_dict({f"field_{index}": _mm_field(f)
+                                  for index, f in enumerate(found)}, name="FormSubmission")
+
+
+def _mm_field(f: FormField) -> fields.Field:
+    spec, rules = f.spec, f.validate
+    opts: dict[str, Any] = {
+        "data_key": f.key, "attribute": f.key, "required": f.always_required,
+        "allow_none": not f.always_required,
+        "error_messages": {"required": REQUIRED_MESSAGE, "null": REQUIRED_MESSAGE}}
+    checks: list[Any] = []
+    if f.type in TEXT_TYPES:
+        if rules.get("minLength") is not None:
+            checks.append(validate.Length(min=rules["minLength"]))
+        if rules.get("maxLength") is not None:
+            checks.append(validate.Length(max=rules["maxLength"]))
+        if rules.get("pattern"):
+            checks.append(_Search(rules["pattern"]))
+        if rules.get("validationType") == "email":
+            checks.append(validate.Email())
+        elif rules.get("validationType") == "phone":
+            checks.append(_Search(PHONE_PATTERN, error="Not a valid phone number."))
+        return fields.String(validate=[_UnlessBlank(check) for check in checks], **opts)
+    if f.type == "number":
+        if rules.get("min") is not None or rules.get("max") is not None:
+            checks.append(validate.Range(min=rules.get("min"), max=rules.get("max")))
+        strings, digits = spec.get("serializeToString") is True, spec.get("decimalDigits")
+        if digits == 0:
+            return _Integer(allow_str=strings, validate=checks, **opts)
+        if digits:
+            checks.append(_decimal_digits(digits))
+        return _Float(allow_str=strings, validate=checks, **opts)
+    if f.type == "checkbox":
+        return _Boolean(**opts)
+    if f.type in CHOICE_TYPES:
+        if "valuesKey" not in spec:
+            checks.append(validate.OneOf([option["value"] for option in spec["values"]]))
+        if f.type in MULTI_TYPES:
+            return fields.List(fields.String(validate=checks), validate=_unique, **opts)
+        return fields.String(validate=checks, **opts)
+    if f.type == "datetime":
+        subtype = spec.get("subtype", "date")
+        if spec.get("disallowPassedDates") is True and subtype != "time":
+            checks.append(_not_past)
+        kind = {"date": fields.Date, "time": fields.Time, "datetime": fields.DateTime}[subtype]
+        return kind(validate=checks, **opts)
+    if f.type == "group":
+        return fields.Nested(_schema_class(f.children), **opts)
+    return fields.List(fields.Nested(_schema_class(f.children)), **opts)
