@@ -13,9 +13,11 @@ from app.engine.instance import (
     VersionRef,
     correlation_key,
 )
+from app.engine.serializer import FORMAT_VERSION as STATE_FORMAT_VERSION
 from app.engine.specs import DeployError, Problem, ProcessPackage, compile_diagrams
 
 __all__ = [
+    "STATE_FORMAT_VERSION",
     "DeployError", "EngineError", "HumanTaskInfo", "Instance", "InstanceCache",
     "MessageNotExpected", "Problem", "ProcessPackage", "TaskNotReady", "VersionRef",
     "compile_diagrams", "correlation_key",

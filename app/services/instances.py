@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.engine import Instance, InstanceCache, VersionRef
+from app.engine import STATE_FORMAT_VERSION, Instance, InstanceCache, VersionRef
 from app.extensions import db
 from app.models import Case, CaseState, HumanTask, MessageSubscription, ProcessVersion, User
 from app.models.types import utcnow
@@ -108,7 +108,7 @@ def save(case: Case, instance: Instance, actor: User | None, *, new: bool = Fals
     now = utcnow()
     state_json = instance.dump()
     if new:
-        db.session.add(CaseState(case_id=case.id, serializer_version="1.5",
+        db.session.add(CaseState(case_id=case.id, serializer_version=STATE_FORMAT_VERSION,
                                  state_json=state_json))
     else:
         db.session.execute(update(CaseState).where(CaseState.case_id == case.id)
