@@ -6,6 +6,8 @@ from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from app.extensions import db
 from app.models import AuditEvent, ProcessModel, ProcessVersion
@@ -15,6 +17,28 @@ URL = "/api/v1/process-models"
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
+class LazyStaff(dict):
+    """Like conftest's `staff`, but each user is created and signed in on first use only
+    (password hashing makes each one cost a fraction of a second)."""
+
+    ROLES = {"admin": "admin", "cw": "case_worker", "cw2": "case_worker", "spec": "specialist",
+             "designer": "designer"}
+
+    def __init__(self, make_user, login):
+        super().__init__()
+        self.make_user, self.login = make_user, login
+
+    def __missing__(self, name):
+        self.make_user(name, self.ROLES[name])
+        self[name] = self.login(name)
+        return self[name]
+
+
+@pytest.fixture
+def staff(make_user, login):
+    return LazyStaff(make_user, login)
+
+
 def deploy_xml(api, body: bytes, filename: str | None = "x.bpmn"):
     """Deploy one diagram as a raw XML body."""
     url = f"{URL}?filename={filename}" if filename else URL
@@ -22,9 +46,12 @@ def deploy_xml(api, body: bytes, filename: str | None = "x.bpmn"):
 
 
 def deploy_files(api, files: dict[str, bytes]):
-    """Deploy named byte strings as multipart files."""
-    return api.post(URL, data={"files": [(BytesIO(data), name) for name, data in files.items()]},
-                    content_type="multipart/form-data")
+    """Deploy named byte strings as multipart files (encoded in memory: the test client would
+    spool a large body to a temporary file it never closes)."""
+    boundary, body = encode_multipart(MultiDict([
+        ("files", FileStorage(BytesIO(data), filename=name, content_type="application/xml"))
+        for name, data in files.items()]))
+    return api.post(URL, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def committed(model) -> int:
