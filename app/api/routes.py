@@ -45,16 +45,19 @@ def list_process_models():
           tag="process models")
 def deploy():
     """Deploy BPMN: an XML body (?filename=) or multipart files; 422 lists every problem."""
+    return {"processes": deployments.deploy(current_user(), uploaded_diagrams())}
+
+
+def uploaded_diagrams() -> dict[str, bytes]:
+    """The BPMN files of a request: multipart `files`, or one XML body named by ?filename=."""
     if request.files:
-        files = {f.filename or f"upload-{i}.bpmn": f.read()
-                 for i, f in enumerate(request.files.getlist("files") or
-                                       list(request.files.values()))}
-    elif request.mimetype in ("application/xml", "text/xml", "application/bpmn+xml"):
-        files = {request.args.get("filename", "diagram.bpmn"): request.get_data()}
-    else:
-        raise Invalid("send BPMN as an XML body or as multipart files",
-                      [{"message": f"unsupported content type {request.mimetype!r}"}])
-    return {"processes": deployments.deploy(current_user(), files)}
+        return {f.filename or f"upload-{i}.bpmn": f.read()
+                for i, f in enumerate(request.files.getlist("files") or
+                                      list(request.files.values()))}
+    if request.mimetype in ("application/xml", "text/xml", "application/bpmn+xml"):
+        return {request.args.get("filename", "diagram.bpmn"): request.get_data()}
+    raise Invalid("send BPMN as an XML body or as multipart files",
+                  [{"message": f"unsupported content type {request.mimetype!r}"}])
 
 
 @endpoint("/cases", "POST", body=s.CaseCreate(), response=s.CaseDetailOut(), status=201,

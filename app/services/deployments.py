@@ -43,17 +43,20 @@ def _form_problem(forms_dirs: str, key: str) -> str | None:
     return None
 
 
-def deploy(actor: User | None, files: dict[str, bytes]) -> list[Deployed]:
-    """Validate and store the processes in `files`; identical content creates no new version.
+def validate(actor: User, files: dict[str, bytes]) -> list[str]:
+    """Run every deploy check without storing anything; the executable process ids.
 
-    `actor=None` is the CLI. Raises Invalid with every problem found.
+    Raises Invalid with every problem found, exactly as `deploy` would.
     """
-    if actor is not None:
-        require_role(actor, "designer")
+    require_role(actor, "designer")
+    return [package.process_id for package in _compile(files)]
+
+
+def _compile(files: dict[str, bytes]):
     config = current_app.config
     forms_dir = config["FORMS_DIR"]
     try:
-        packages = compile_diagrams(
+        return compile_diagrams(
             files, roles=TASK_ROLES, settings=config["PERIODS"],
             check_form=lambda key: _form_problem(forms_dir, key),
             max_bytes=config["MAX_DIAGRAM_BYTES"],
@@ -61,6 +64,17 @@ def deploy(actor: User | None, files: dict[str, bytes]) -> list[Deployed]:
     except DeployError as err:
         raise Invalid("the diagrams cannot be deployed",
                       [p.as_dict() for p in err.problems]) from None
+
+
+def deploy(actor: User | None, files: dict[str, bytes]) -> list[Deployed]:
+    """Validate and store the processes in `files`; identical content creates no new version.
+
+    `actor=None` is the CLI. Raises Invalid with every problem found.
+    """
+    if actor is not None:
+        require_role(actor, "designer")
+    forms_dir = current_app.config["FORMS_DIR"]
+    packages = _compile(files)
     results = []
     for package in packages:
         forms = {key: find_form(forms_dir, key) for key in package.form_keys}

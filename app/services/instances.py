@@ -129,7 +129,7 @@ def save(case: Case, instance: Instance, actor: User | None, *, new: bool = Fals
             audit.record("error", case_id=case.id, actor=actor, message=instance.error.message,
                          element=instance.error.bpmn_id)
         case.status, case.error_message = "error", instance.error.message
-    elif instance.completed:
+    elif instance.completed and case.status != "terminated":
         case.status, case.completed_at, case.error_message = "completed", now, None
         case.next_timer_at = None
         audit.record("case_completed", case_id=case.id, actor=actor)
