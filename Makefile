@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean
+.PHONY: install chromium run test test-sqlite test-postgres lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,20 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# Front-end libraries (htmx, bpmn-js viewer) come from the npm registry at the versions pinned
+# in app/static/package-lock.json; the files vendor.txt lists are copied to app/static/vendor/.
+STATIC := app/static
+$(STATIC)/vendor/.installed: $(STATIC)/package.json $(STATIC)/package-lock.json $(STATIC)/vendor.txt
+	npm ci --prefix $(STATIC) --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(STATIC)/vendor
+	grep -v '^#' $(STATIC)/vendor.txt | while read -r f; do [ -z "$$f" ] || cp "$(STATIC)/node_modules/$$f" $(STATIC)/vendor/; done
+	touch $@
+
+# Browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium; }
+
+install: $(VENV)/.installed $(STATIC)/vendor/.installed
 
 run: install
 	SAFEPORT_ENV=development $(BIN)/flask db upgrade
@@ -23,9 +36,13 @@ run: install
 	@echo
 	@echo "SafePort runs at http://127.0.0.1:$(PORT)/  (API: /api/v1, health: /healthz)"
 	@if [ "$${SAFEPORT_DEMO:-1}" = "1" ]; then echo "Demo logins (password 'safeport'): admin, caseworker, specialist, designer, applicant"; fi
+	@# The scheduler (timers, reminders, email) runs beside the web server and stops with it.
+	SAFEPORT_ENV=development SAFEPORT_DEMO=$${SAFEPORT_DEMO:-1} \
+	SCHEDULER_MAX_SLEEP=$${SCHEDULER_MAX_SLEEP:-5} $(BIN)/flask scheduler run & sched=$$!; \
+	trap 'kill $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT INT TERM; \
 	SAFEPORT_ENV=development SAFEPORT_DEMO=$${SAFEPORT_DEMO:-1} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install
+test: install chromium
 	$(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL =="; \
@@ -37,6 +54,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/timers.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache $(STATIC)/vendor $(STATIC)/node_modules

@@ -49,6 +49,37 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SAFEPORT_INSECURE_COOKIES") != "1"
     PERIODS = {name: os.environ.get(name, default) for name, default in PERIOD_DEFAULTS.items()}
+    # Email (the outbox is sent by the scheduler; see app/services/mail.py).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "SafePort <safeport@localhost>")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS") == "1"  # STARTTLS
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", 10))
+    #: Retry back-off after a failed delivery: base * 2**(attempts-1) seconds, capped.
+    MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", 30))
+    MAIL_RETRY_MAX_SECONDS = float(os.environ.get("MAIL_RETRY_MAX_SECONDS", 3600))
+    #: Permanent refusals (5xx) are retried this many times before the email is marked failed.
+    MAIL_MAX_PERMANENT_FAILURES = int(os.environ.get("MAIL_MAX_PERMANENT_FAILURES", 3))
+    # Scheduler (`flask scheduler run`): longest sleep between runs, and rows per job per run.
+    SCHEDULER_MAX_SLEEP = float(os.environ.get("SCHEDULER_MAX_SLEEP", 30))
+    SCHEDULER_BATCH = int(os.environ.get("SCHEDULER_BATCH", 500))
+    # --- web UI (issue 4) ---
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = int(os.environ.get("SAFEPORT_SESSION_SECONDS", 8 * 3600))
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    #: failed sign-ins allowed per address and username within the window (seconds).
+    LOGIN_RATE_LIMIT = int(os.environ.get("SAFEPORT_LOGIN_RATE_LIMIT", 5))
+    LOGIN_RATE_WINDOW = int(os.environ.get("SAFEPORT_LOGIN_RATE_WINDOW", 15 * 60))
+    #: uploaded documents live here, outside the web root, under generated names.
+    UPLOAD_DIR = os.environ.get("SAFEPORT_UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    MAX_UPLOAD_BYTES = int(os.environ.get("SAFEPORT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+    #: how often an open case page refreshes its timeline.
+    TIMELINE_POLL_SECONDS = int(os.environ.get("SAFEPORT_TIMELINE_POLL_SECONDS", 15))
+    #: the inbox's stage filter lists the stages of running cases, read at most this often.
+    INBOX_STAGES_CACHE_SECONDS = 60
 
 
 class DevelopmentConfig(Config):
@@ -56,6 +87,7 @@ class DevelopmentConfig(Config):
 
     SAFEPORT_DEMO = os.environ.get("SAFEPORT_DEMO", "1") == "1"
     SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
 
 
 class TestConfig(Config):
@@ -65,4 +97,6 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SAFEPORT_DEMO = False
     SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = False
+    INBOX_STAGES_CACHE_SECONDS = 0

@@ -23,11 +23,16 @@ def create_app(config_object: object | str | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..",
                                                      "migrations"))
-    from app import models  # noqa: F401  (register the tables with the metadata)
+    from app import (
+        models,  # noqa: F401  (register the tables with the metadata)
+        web,
+    )
     from app.api import bp as api_bp
     from app.cli import register_cli
+    from app.models import web as web_models  # noqa: F401  (the web UI's tables)
 
     app.register_blueprint(api_bp)
+    web.init_app(app)
     register_cli(app)
 
     @app.get("/healthz")

@@ -13,7 +13,16 @@ from app.extensions import db
 from tests.conftest import make_config
 
 TABLES = {"users", "companies", "process_models", "process_versions", "cases", "case_states",
-          "human_tasks", "audit_events", "message_subscriptions", "alembic_version"}
+          "human_tasks", "audit_events", "message_subscriptions", "alembic_version",
+          # issue 4 (web UI)
+          "saved_filters", "task_drafts", "documents", "comments",
+          # issue 6 (scheduler)
+          "email_outbox", "notifications", "reminders_sent", "scheduler_heartbeats",
+          # issue 3 (membership lifecycle)
+          "memberships", "company_profiles", "company_identifiers", "company_addresses",
+          "company_contacts", "facilities", "business_partners", "criteria",
+          # issue 5 (designer)
+          "diagram_drafts"}
 
 
 @pytest.fixture

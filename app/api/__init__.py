@@ -1,5 +1,11 @@
 """The JSON API under /api/v1."""
-from app.api import management, openapi, routes  # noqa: F401  (register the views)
+from app.api import (  # noqa: F401  (register the views)
+    management,
+    membership,
+    notifications,
+    openapi,
+    routes,
+)
 from app.api.core import bp
 
 __all__ = ["bp"]

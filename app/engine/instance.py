@@ -4,6 +4,7 @@ Services never see SpiffWorkflow objects: they start, load, act on and dump an `
 """
 import copy
 from collections.abc import Callable, Mapping
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -96,7 +97,8 @@ class Instance:
               effect_check: EffectCheck | None = None) -> "Instance":
         """Create an instance and run it to its first wait state (errors are kept, not raised)."""
         spec, subprocess_specs, default_roles = SPECS.get(version.key, version.spec_json)
-        workflow = BpmnWorkflow(spec, subprocess_specs)
+        workflow = BpmnWorkflow(spec, subprocess_specs,
+                                script_engine=sandboxed_script_engine(settings))
         if data:
             workflow.task_tree.data.update(data)
             for task in workflow.get_tasks(state=TaskState.READY):
@@ -119,15 +121,15 @@ class Instance:
 
     def _attach_script_engine(self, settings: Mapping[str, Any],
                               effect_check: "EffectCheck | None") -> None:
-        """Sandboxed scripts, with `emit(kind, **values)` collecting effects for the services."""
+        """Sandboxed scripts, with `emit(effect, **values)` collecting effects for the services."""
 
-        def emit(kind: str, **values: Any) -> None:
+        def emit(effect: str, /, **values: Any) -> None:
             problem = _plain_problem(values)
             if problem:
-                raise SandboxError(f"emit('{kind}') was given {problem}; pass plain data")
+                raise SandboxError(f"emit('{effect}') was given {problem}; pass plain data")
             if effect_check is not None:
-                effect_check(kind, values)  # raises ValueError naming what is wrong
-            self.effects.append((kind, copy.deepcopy(values)))
+                effect_check(effect, values)  # raises ValueError naming what is wrong
+            self.effects.append((effect, copy.deepcopy(values)))
 
         self.workflow.script_engine = sandboxed_script_engine(settings, {"emit": emit})
 
@@ -214,18 +216,30 @@ class Instance:
         self._run_engine()
 
     def fire_due_timers(self) -> list[str]:
-        """Fire every timer whose instant has passed; returns the BPMN ids that fired."""
-        waiting = {t.id: t for t in self.workflow.get_tasks(state=TaskState.WAITING)}
+        """Fire every timer whose instant has passed; returns the BPMN ids that fired.
+
+        A cycle timer stays waiting when it fires: it fired if its stored value moved on. When
+        its last cycle is spent it completes without firing again.
+        """
+        waiting = [(t, deepcopy(t.internal_data.get("event_value")))
+                   for t in self.workflow.get_tasks(state=TaskState.WAITING)]
         self.workflow.refresh_timers()
-        fired = [t.task_spec.bpmn_id for tid, t in waiting.items()
-                 if not t.state & TaskState.WAITING]
+        fired = []
+        for task, before in waiting:
+            if task.state & TaskState.WAITING:
+                moved_on = task.internal_data.get("event_value") != before
+            else:
+                moved_on = not (isinstance(before, dict) and before.get("cycles") == 0)
+            if moved_on:
+                fired.append(task.task_spec.bpmn_id)
         self._run_engine()
         return fired
 
     def next_timer_at(self) -> datetime | None:
         """When the earliest waiting timer fires, or None."""
         instants = [fire_instant(e.value) for e in self.workflow.waiting_events()
-                    if e.event_type in TIMER_EVENT_TYPES]
+                    if e.event_type in TIMER_EVENT_TYPES
+                    and not (isinstance(e.value, dict) and e.value.get("cycles") == 0)]
         instants = [i for i in instants if i is not None]
         return min(instants) if instants else None
 

@@ -1,10 +1,29 @@
 """SafePort's typed SQLAlchemy models, one module per aggregate."""
 from app.models.audit import AuditEvent
 from app.models.case import Case, CaseState, HumanTask, MessageSubscription
+from app.models.criteria import Criterion
+from app.models.designer import DiagramDraft
+from app.models.membership import (
+    BusinessPartner,
+    CompanyAddress,
+    CompanyContact,
+    CompanyIdentifier,
+    CompanyProfile,
+    Facility,
+    Membership,
+)
+from app.models.notification import Notification, OutboxEmail, ReminderSent, SchedulerHeartbeat
 from app.models.process import ProcessModel, ProcessVersion
 from app.models.user import Company, User
+from app.models.web import Comment, Document, SavedFilter, TaskDraft
 
 __all__ = [
-    "AuditEvent", "Case", "CaseState", "Company", "HumanTask", "MessageSubscription",
-    "ProcessModel", "ProcessVersion", "User",
+    "AuditEvent", "BusinessPartner", "Case", "CaseState", "Company", "CompanyAddress",
+    "CompanyContact", "CompanyIdentifier", "CompanyProfile", "Criterion", "Facility",
+    "HumanTask", "Membership", "MessageSubscription", "ProcessModel", "ProcessVersion", "User",
+    # issue 6 and issue 4
+    "Comment", "Document", "Notification", "OutboxEmail", "ReminderSent", "SavedFilter",
+    "SchedulerHeartbeat", "TaskDraft",
+    # issue 5 (designer)
+    "DiagramDraft",
 ]

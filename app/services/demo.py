@@ -1,25 +1,35 @@
-"""Demo data for `make run`: users for every role and a few companies with cases."""
+"""Demo data for `make run`: users for every role and three companies at different stages,
+so every inbox has work: Frontera waits for its eligibility review (case worker), Acme answers
+a specialist's information request (applicant), Maple is certified and its validation visit
+is due (specialist)."""
+from typing import Any
+
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Case, Company, User
+from app.models import Case, Company, HumanTask, User
+from app.services import tasks
 from app.services.cases import start_case
+from app.services.catalogue import criteria_for, eligibility_rules, ensure_sample_catalogue
 from app.services.errors import NotFound
 from app.services.users import create_user
 
 DEMO_PASSWORD = "safeport"
+#: legal name, entity type, identifiers, how far its case goes
 DEMO_COMPANIES = (
-    ("Acme Imports LLC", "importer"),
-    ("Frontera Freight SA de CV", "highway_carrier_us_mexico"),
-    ("Maple Components Ltd", "foreign_manufacturer"),
+    ("Acme Imports LLC", "importer", {"ior": "12-3456789"}, "information_request"),
+    ("Frontera Freight SA de CV", "highway_carrier_us_mexico", {}, "eligibility"),
+    ("Maple Components Ltd", "foreign_manufacturer", {"mid": "CAMAPCOM1234TOR"}, "site_visit"),
 )
 
 
 def seed_demo() -> list[str]:
-    """Create demo users and companies once; safe to run again. Returns what it did."""
+    """Create demo users, the sample catalogue and companies with cases once; safe to rerun."""
     done: list[str] = []
+    if ensure_sample_catalogue():
+        done.append("sample criteria catalogue")
     companies = []
-    for legal_name, entity_type in DEMO_COMPANIES:
+    for legal_name, entity_type, _ids, _stage in DEMO_COMPANIES:
         company = db.session.scalar(select(Company).where(Company.legal_name == legal_name))
         if company is None:
             company = Company(legal_name=legal_name, entity_type=entity_type)
@@ -35,12 +45,93 @@ def seed_demo() -> list[str]:
                         email=f"{username}@demo.safeport.test",
                         company_id=companies[0].id if role == "applicant" else None)
             done.append(f"user {username} ({role})")
-    caseworker = db.session.scalar(select(User).where(User.username == "caseworker"))
-    for company in companies:
-        if db.session.scalar(select(Case.id).where(Case.company_id == company.id)) is None:
-            try:
-                case = start_case(caseworker, company_id=company.id)
-            except NotFound:
-                break  # no lifecycle deployed yet
-            done.append(f"case {case.id} for {company.legal_name}")
+    people = {u.username: u for u in db.session.scalars(select(User))}
+    for company, (_name, _type, identifiers, stage) in zip(companies, DEMO_COMPANIES,
+                                                           strict=True):
+        if db.session.scalar(select(Case.id).where(Case.company_id == company.id)) is not None:
+            continue
+        try:
+            case = start_case(people["caseworker"], company_id=company.id)
+        except NotFound:
+            break  # no lifecycle deployed yet
+        _advance(case.id, company, identifiers, stage, people)
+        done.append(f"case {case.id} for {company.legal_name} (at {stage})")
     return done
+
+
+def _complete(actor: User, case_id: int, bpmn_id: str, data: dict[str, Any]) -> None:
+    task = db.session.scalar(select(HumanTask).where(
+        HumanTask.case_id == case_id, HumanTask.bpmn_id == bpmn_id, HumanTask.state == "ready"))
+    if task is None:
+        raise RuntimeError(f"demo: task {bpmn_id} is not open in case {case_id}")
+    tasks.complete(actor, task.id, data)
+
+
+def _answers(company: Company, kind: str) -> dict[str, Any]:
+    groups: dict[str, dict[str, Any]] = {"must": {}, "should": {}}
+    for c in criteria_for(company.entity_type):
+        if kind == "vulnerability":
+            met = "no" if c.criterion_id in ("6.2", "9.6") else "yes"
+            answer = {"rating": "medium" if met == "no" else "low", "met": met}
+        else:
+            answer = {"response": f"Covered by our security manual, section {c.criterion_id}.",
+                      "evidence": f"SM-{c.criterion_id}.pdf"}
+        groups[c.designation.lower()][c.key] = answer
+    return groups
+
+
+def _advance(case_id: int, company: Company, identifiers: dict[str, str], stage: str,
+             people: dict[str, User]) -> None:
+    """Walk a demo case through the lifecycle up to `stage` (the applicant is played by the
+    demo applicant for Acme and by the admin for the others)."""
+    if stage == "eligibility":
+        return
+    cw, spec = people["caseworker"], people["specialist"]
+    applicant = people["applicant"] if people["applicant"].company_id == company.id \
+        else people["admin"]
+    rules = eligibility_rules().get(company.entity_type, [])
+    _complete(cw, case_id, "eligibility_review", {
+        "requirements": {key: "yes" for key, _label in rules},
+        "eligibility_notes": "All requirements checked in the CBP portal."})
+    _complete(applicant, case_id, "risk_cargo_flow", {
+        "cargo_flow": "Supplier plant -> export port -> U.S. port of entry -> distribution centre",
+        "partners": [{"name": "Ocean Link Logistics", "role": "carrier", "country": "US",
+                      "security_program": "ctpat"}]})
+    _complete(applicant, case_id, "risk_threats", {
+        "threat_terrorism": "low", "threat_contraband": "medium",
+        "threat_human_smuggling": "low", "threat_organized_crime": "medium"})
+    _complete(applicant, case_id, "risk_vulnerabilities",
+              {"vulnerabilities": _answers(company, "vulnerability")})
+    plan = tasks.task_detail(applicant, db.session.scalar(select(HumanTask.id).where(
+        HumanTask.case_id == case_id, HumanTask.bpmn_id == "risk_action_plan",
+        HumanTask.state == "ready"))).data.get("action_plan", [])
+    _complete(applicant, case_id, "risk_action_plan", {"action_plan": [
+        {**item, "action": "Write and train the procedure", "owner": "Security manager",
+         "due_date": "2027-06-30"} for item in plan]})
+    _complete(applicant, case_id, "risk_method", {
+        "method_description": "Yearly cross-functional workshop using the CBP five-step guide.",
+        "review_frequency": "annual"})
+    _complete(applicant, case_id, "company_profile", {
+        "company": {"trade_name": company.legal_name.split()[0], "ownership_type": "corporation",
+                    "business_start_date": "2005-03-01", "employee_count": 250},
+        "identifiers": identifiers,
+        "address": {"line1": "100 Commerce Street", "city": "Laredo", "region": "TX",
+                    "postal_code": "78040", "country": "US"},
+        "contacts": [
+            {"name": "Dana Officer", "title": "Chief Operating Officer",
+             "email": "dana@example.test", "is_officer": True, "is_primary": True},
+            {"name": "Sam Security", "title": "Security Manager", "email": "sam@example.test"}],
+        "agreement": {"officer_name": "Dana Officer", "officer_title": "Chief Operating Officer",
+                      "agreement_signed": True}})
+    _complete(applicant, case_id, "security_profile",
+              {"profile_responses": _answers(company, "profile")})
+    if stage == "information_request":
+        _complete(spec, case_id, "specialist_review", {
+            "review_outcome": "request_info",
+            "questions": "Please send your seal log for the last three months and the "
+                         "container inspection checklist."})
+        return
+    _complete(spec, case_id, "specialist_review", {"review_outcome": "approve"})
+    _complete(cw, case_id, "validation_notice", {
+        "visit_planned_for": "2027-03-15",
+        "notice_text": "The validation visit of your Toronto plant is planned for 15 March."})

@@ -43,22 +43,24 @@ def _form_problem(forms_dirs: str, key: str) -> str | None:
     return None
 
 
-def validate(actor: User, files: dict[str, bytes]) -> list[str]:
+def validate(actor: User, files: dict[str, bytes],
+             forms: dict[str, dict] | None = None) -> list[str]:
     """Run every deploy check without storing anything; the executable process ids.
 
+    `forms` (key -> checked definition, e.g. a designer's draft) win over FORMS_DIR.
     Raises Invalid with every problem found, exactly as `deploy` would.
     """
     require_role(actor, "designer")
-    return [package.process_id for package in _compile(files)]
+    return [package.process_id for package in _compile(files, forms or {})]
 
 
-def _compile(files: dict[str, bytes]):
+def _compile(files: dict[str, bytes], forms: dict[str, dict]):
     config = current_app.config
     forms_dir = config["FORMS_DIR"]
     try:
         return compile_diagrams(
             files, roles=TASK_ROLES, settings=config["PERIODS"],
-            check_form=lambda key: _form_problem(forms_dir, key),
+            check_form=lambda key: None if key in forms else _form_problem(forms_dir, key),
             max_bytes=config["MAX_DIAGRAM_BYTES"],
         )
     except DeployError as err:
@@ -66,18 +68,21 @@ def _compile(files: dict[str, bytes]):
                       [p.as_dict() for p in err.problems]) from None
 
 
-def deploy(actor: User | None, files: dict[str, bytes]) -> list[Deployed]:
+def deploy(actor: User | None, files: dict[str, bytes],
+           forms: dict[str, dict] | None = None) -> list[Deployed]:
     """Validate and store the processes in `files`; identical content creates no new version.
 
-    `actor=None` is the CLI. Raises Invalid with every problem found.
+    `actor=None` is the CLI; `forms` as for `validate`. Raises Invalid with every problem found.
     """
     if actor is not None:
         require_role(actor, "designer")
     forms_dir = current_app.config["FORMS_DIR"]
-    packages = _compile(files)
+    given = forms or {}
+    packages = _compile(files, given)
     results = []
     for package in packages:
-        forms = {key: find_form(forms_dir, key) for key in package.form_keys}
+        forms = {key: given[key] if key in given else find_form(forms_dir, key)
+                 for key in package.form_keys}
         content_hash = package.content_hash(forms)
         model = db.session.scalar(
             select(ProcessModel).where(ProcessModel.process_id == package.process_id))

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Case, CaseState, HumanTask, MessageSubscription, ProcessVersion, User
 from app.models.types import utcnow
 from app.models.user import TASK_ROLES
-from app.services import audit
+from app.services import audit, wakeup
 from app.services.errors import Conflict, NotFound
 
 STALE_MESSAGE = "the case was changed by someone else meanwhile; reload it and try again"
@@ -117,6 +117,7 @@ def save(case: Case, instance: Instance, actor: User | None, *, new: bool = Fals
     _sync_subscriptions(case, instance, new)
     db.session.info.setdefault(_PENDING, []).append((case, instance))
     case.next_timer_at = instance.next_timer_at()
+    wakeup.poke(case.next_timer_at)  # a timer due before the scheduler's next check
     case.current_stage = instance.current_stage()
     effects = instance.take_effects()
     if effects:  # membership record changes the scripts emitted (issue 3)

@@ -8,10 +8,12 @@ from app.engine import TaskNotReady
 from app.extensions import db
 from app.models import Case, HumanTask, User
 from app.models.user import TASK_ROLES
-from app.services import audit, instances
+from app.services import audit, instances, notifications
 from app.services.access import check_may_work_on, check_task_access, get_task, require_role
+from app.services.catalogue import expand_form
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.forms import to_json_schema, validate_submission
+from app.services.membership import submission_problems
 from app.services.users import get_user_by_username
 
 SCOPES = ("mine", "role", "all")
@@ -60,7 +62,8 @@ class TaskView:
 def task_detail(actor: User, task_id: int) -> TaskView:
     """One task the actor may see, with its form and current data."""
     task = get_task(actor, task_id)
-    form = instances.forms_of(task.case.process_version_id).get(task.form_key)
+    form = expand_form(instances.forms_of(task.case.process_version_id).get(task.form_key),
+                       task.case)
     data: dict[str, Any] = {}
     if task.state == "ready":
         try:
@@ -114,6 +117,7 @@ def assign(actor: User, task_id: int, username: str) -> HumanTask:
     _set_assignee(task, assignee, actor, only_if_free=False)
     audit.record("task_assigned", case_id=task.case_id, task_id=task.id, actor=actor,
                  assignee=username)
+    notifications.task_assigned(task, assignee, actor)  # in-app + outbox email, same commit
     db.session.commit()
     return task
 
@@ -144,11 +148,12 @@ def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
         db.session.rollback()
         raise Conflict(f"case {case.id} is {case.status}")
     instance = instances.load(case)
-    form = instances.forms_of(case.process_version_id).get(task.form_key)
+    form = expand_form(instances.forms_of(case.process_version_id).get(task.form_key), case)
     try:
         if form is not None:
             data, errors = validate_submission(
                 form, data, instance.task_data(task.engine_task_id))
+            errors = errors or submission_problems(task.form_key, data, case)
             if errors:
                 db.session.rollback()
                 raise Invalid("the form has errors", errors)

@@ -7,6 +7,7 @@ so several scheduler processes share the work and never fire the same timer twic
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Case
@@ -34,8 +35,18 @@ def fire_due_timers(now: datetime | None = None, limit: int = 1000) -> int:
             db.session.rollback()
             break
         seen.add(case.id)
-        instance = instances.load(case)
-        fired = instance.fire_due_timers()
+        try:
+            instance = instances.load(case)
+            fired = instance.fire_due_timers()
+        except SQLAlchemyError:
+            raise  # the database, not the case: the scheduler retries the whole run
+        except Exception as err:  # a case that cannot be loaded must not block the others
+            db.session.rollback()
+            try:
+                _put_in_error(case.id, f"firing its timer failed: {type(err).__name__}: {err}")
+            except Conflict:
+                pass  # changed meanwhile: it will be looked at again
+            continue
         for element in fired:
             audit.record("timer_fired", case_id=case.id, element=element)
         instances.save(case, instance, None)
@@ -45,6 +56,13 @@ def fire_due_timers(now: datetime | None = None, limit: int = 1000) -> int:
             continue
         fired_total += len(fired)
     return fired_total
+
+
+def _put_in_error(case_id: int, message: str) -> None:
+    case = instances.lock_case(case_id)
+    case.status, case.error_message = "error", message[:2000]
+    audit.record("error", case_id=case_id, message=message)
+    instances.commit()
 
 
 def next_due_at() -> datetime | None:

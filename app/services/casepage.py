@@ -1,0 +1,148 @@
+"""What a case page shows: the record, open tasks, timeline, documents, comments, diagram."""
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEvent, Case, HumanTask, ProcessVersion, User
+from app.models.web import Comment, Document
+from app.services import instances
+from app.services.access import get_case, get_company
+from app.services.errors import NotFound
+
+#: process variables the lifecycle writes that describe the membership, in display order.
+MEMBERSHIP_FIELDS = (
+    ("membership_status", "Status"), ("tier", "Tier"), ("certified_at", "Certified"),
+    ("validated_at", "Validated"), ("next_annual_review", "Next annual review"),
+    ("next_revalidation", "Next revalidation"), ("decided_at", "Decided"),
+)
+
+
+@dataclass
+class TimelineEntry:
+    """One audit event, with the actor's name read in the same query."""
+
+    event: AuditEvent
+    actor: str | None
+
+
+@dataclass
+class CasePage:
+    """Everything the case page renders, read with a handful of queries."""
+
+    case: Case
+    open_tasks: list[HumanTask]
+    timeline: list[TimelineEntry]
+    documents: list[Document]
+    comments: list[Comment]
+    membership: list[tuple[str, Any]]
+
+
+def case_page(actor: User, case_id: int) -> CasePage:
+    """A case the actor may see, with all that its page shows."""
+    case = get_case(actor, case_id)
+    get_company(actor, case.company_id)
+    open_tasks = list(db.session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case.id, HumanTask.state == "ready").order_by(HumanTask.id)))
+    rows = db.session.execute(
+        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id.desc())).all()
+    documents = list(db.session.scalars(select(Document).where(Document.case_id == case.id)
+                                        .order_by(Document.id.desc())))
+    comments = list(db.session.scalars(select(Comment).where(Comment.case_id == case.id)
+                                       .order_by(Comment.id)))
+    return CasePage(case, open_tasks, [TimelineEntry(e, name) for e, name in rows],
+                    documents, comments, _membership(case))
+
+
+def _membership(case: Case) -> list[tuple[str, Any]]:
+    """The company's membership record (issue 3's `memberships` table) when there is one,
+    else what the lifecycle wrote into the case's process variables."""
+    try:
+        from app.models.membership import Membership
+    except ImportError:  # the membership record is not part of this build
+        Membership = None  # noqa: N806
+    if Membership is not None:
+        record = db.session.scalar(select(Membership).where(
+            Membership.company_id == case.company_id))
+        if record is not None:
+            return [(label, value) for label, value in (
+                ("Membership", record.status.replace("_", " ")), ("Reason", record.status_reason),
+                ("Tier", record.tier), ("Applied", record.applied_at),
+                ("Certified", record.certified_at), ("Validated", record.validated_at),
+                ("Validation due", record.validation_due_at),
+                ("Next annual review", record.anniversary_at),
+                ("Review window opens", record.review_window_opens_at),
+                ("Next revalidation", record.revalidation_due_at),
+            ) if value not in (None, "")]
+    try:
+        data = instances.load(case).data
+    except Exception:  # a case whose state cannot be loaded still shows its page
+        return []
+    return [(label, data[key]) for key, label in MEMBERSHIP_FIELDS
+            if data.get(key) not in (None, "")]
+
+
+def timeline(actor: User, case_id: int) -> list[TimelineEntry]:
+    """The audit trail of a case, newest first (for the timeline partial)."""
+    case = get_case(actor, case_id)
+    rows = db.session.execute(
+        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id.desc())).all()
+    return [TimelineEntry(e, name) for e, name in rows]
+
+
+@dataclass
+class Diagram:
+    """The BPMN XML of a case's process and the state of each of its elements."""
+
+    xml: str
+    states: dict[str, str]
+    has_layout: bool
+
+
+def diagram(actor: User, case_id: int) -> Diagram:
+    """The case's main diagram with BPMN id -> COMPLETED/READY/WAITING/ERROR/STARTED."""
+    case = get_case(actor, case_id)
+    version = db.session.get(ProcessVersion, case.process_version_id)
+    process_id = version.process_model.process_id
+    pattern = re.compile(r"<(?:\w+:)?process\b[^>]*\bid=\"" + re.escape(process_id) + '"')
+    files = version.files or {}
+    xml = next((text for text in files.values() if pattern.search(text)),
+               next(iter(files.values()), ""))
+    try:
+        states = instances.load(case).element_states()
+    except Exception:  # show the diagram even when the state cannot be read
+        states = {}
+    return Diagram(xml, states, "BPMNDiagram" in xml and "BPMNShape" in xml)
+
+
+@dataclass
+class CompanyOverview:
+    """An applicant's start page: their company, its cases, what is required next."""
+
+    company: Any
+    cases: list[Case]
+    required: list[HumanTask]
+    history: list[TimelineEntry]
+
+
+def company_overview(actor: User) -> CompanyOverview:
+    """The applicant's own company with its cases, open applicant tasks and recent history."""
+    if actor.role != "applicant" or actor.company_id is None:
+        raise NotFound("only applicants have a company page")
+    company = get_company(actor, actor.company_id)
+    cases = list(db.session.scalars(select(Case).where(Case.company_id == company.id)
+                                    .order_by(Case.id.desc())))
+    required = list(db.session.scalars(
+        select(HumanTask).join(Case, Case.id == HumanTask.case_id)
+        .where(Case.company_id == company.id, HumanTask.state == "ready",
+               HumanTask.role == "applicant")
+        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)))
+    rows = db.session.execute(
+        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
+        .join(Case, Case.id == AuditEvent.case_id).where(Case.company_id == company.id)
+        .order_by(AuditEvent.id.desc()).limit(30)).all()
+    return CompanyOverview(company, cases, required, [TimelineEntry(e, n) for e, n in rows])

@@ -1,0 +1,99 @@
+"""Evidence documents on cases: checked uploads stored outside the web root, checked downloads."""
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+
+from app.extensions import db
+from app.models import User
+from app.models.web import Document
+from app.services import audit
+from app.services.access import get_case
+from app.services.errors import Forbidden, Invalid, NotFound
+
+#: extension -> (content type, magic prefixes the file must start with; empty: any text)
+ALLOWED = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "txt": ("text/plain", ()),
+    "csv": ("text/csv", ()),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             (b"PK\x03\x04",)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             (b"PK\x03\x04",)),
+}
+
+
+def upload_dir() -> Path:
+    """Where documents are stored (created on first use)."""
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def upload(actor: User, case_id: int, filename: str, stream: BinaryIO,
+           criterion: str | None = None) -> Document:
+    """Store an uploaded file for a case after checking its size and type."""
+    case = get_case(actor, case_id)
+    if actor.role == "designer":
+        raise Forbidden("designers do not upload case documents")
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()[:255]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ALLOWED:
+        raise Invalid("this type of file is not accepted", {"file": [
+            f"allowed: {', '.join(sorted(ALLOWED))}"]})
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    content = stream.read(limit + 1)
+    if not content:
+        raise Invalid("the file is empty", {"file": ["choose a file with content"]})
+    if len(content) > limit:
+        raise Invalid("the file is too large", {"file": [f"at most {limit // 1024} KiB"]})
+    content_type, magics = ALLOWED[extension]
+    if magics and not content.startswith(magics):
+        raise Invalid("the file's content does not match its type",
+                      {"file": [f"this is not a {extension.upper()} file"]})
+    if not magics and b"\x00" in content[:4096]:
+        raise Invalid("the file's content does not match its type",
+                      {"file": ["a text file must not contain binary data"]})
+    stored = secrets.token_hex(16)
+    (upload_dir() / stored).write_bytes(content)
+    document = Document(case_id=case.id, criterion=(criterion or None), original_name=name,
+                        stored_name=stored, content_type=content_type, size=len(content),
+                        uploaded_by_id=actor.id)
+    db.session.add(document)
+    audit.record("document_uploaded", case_id=case.id, actor=actor, name=name,
+                 criterion=criterion or None)
+    try:
+        db.session.commit()
+    except Exception:
+        (upload_dir() / stored).unlink(missing_ok=True)
+        raise
+    return document
+
+
+@dataclass
+class Download:
+    """A document and the path of its bytes."""
+
+    document: Document
+    path: Path
+
+
+def download(actor: User, document_id: int) -> Download:
+    """A document the actor may see (the same rule as its case: 404 for another company's)."""
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"document {document_id} not found")
+    try:
+        get_case(actor, document.case_id)
+    except NotFound:
+        raise NotFound(f"document {document_id} not found") from None
+    path = upload_dir() / document.stored_name
+    if not path.is_file():
+        raise NotFound(f"the file of document {document_id} is missing")
+    return Download(document, path)

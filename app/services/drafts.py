@@ -1,0 +1,82 @@
+"""Task drafts: what a user typed into a task's form, saved to finish later; the task page."""
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import HumanTask, User
+from app.models.types import utcnow
+from app.models.web import TaskDraft
+from app.services import tasks
+from app.services.access import check_may_work_on, get_task
+from app.services.errors import Conflict
+
+
+def get_draft(actor: User, task_id: int) -> dict[str, Any] | None:
+    """The actor's saved draft for a task, or None."""
+    draft = db.session.get(TaskDraft, (task_id, actor.id))
+    return dict(draft.data) if draft is not None else None
+
+
+def save_draft(actor: User, task_id: int, data: dict[str, Any]) -> TaskDraft:
+    """Keep what the actor typed (unvalidated) until they complete the task."""
+    task = get_task(actor, task_id)
+    check_may_work_on(actor, task)
+    if task.state != "ready":
+        raise Conflict(f"task {task.id} is already {task.state}")
+    draft = db.session.get(TaskDraft, (task.id, actor.id))
+    if draft is None:
+        draft = TaskDraft(task_id=task.id, user_id=actor.id)
+        db.session.add(draft)
+    draft.data, draft.updated_at = data, utcnow()
+    db.session.commit()
+    return draft
+
+
+def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
+    """Complete a task (the task service's rules) and drop every draft of it."""
+    task = tasks.complete(actor, task_id, data)
+    db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
+    db.session.commit()
+    return task
+
+
+def next_task_id(actor: User, after: HumanTask) -> int | None:
+    """Where to go after completing a task: an open task of the same case the actor may take,
+    else the soonest due task in "My tasks"; None when there is none."""
+    ready = select(HumanTask.id).where(HumanTask.state == "ready")
+    same_case = ready.where(HumanTask.case_id == after.case_id,
+                            HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == actor.id))
+    if actor.role != "admin":
+        same_case = same_case.where(HumanTask.role == actor.role)
+    found = db.session.scalar(same_case.order_by(HumanTask.id).limit(1))
+    if found is not None:
+        return found
+    return db.session.scalar(ready.where(HumanTask.assignee_id == actor.id).order_by(
+        HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id).limit(1))
+
+
+@dataclass
+class TaskPage:
+    """A task with its form, the values to show, and what the actor may do with it."""
+
+    view: tasks.TaskView
+    values: dict[str, Any]
+    has_draft: bool
+    may_work: bool
+    held_by_other: bool
+    assignee: str | None
+
+
+def task_page(actor: User, task_id: int) -> TaskPage:
+    """A task the actor may see, prefilled from their draft (else from the task's data)."""
+    view = tasks.task_detail(actor, task_id)
+    task = view.task
+    draft = get_draft(actor, task.id) if task.state == "ready" else None
+    may_work = actor.role in ("admin", task.role)
+    held = task.assignee_id not in (None, actor.id) and actor.role != "admin"
+    assignee = db.session.scalar(select(User.username).where(User.id == task.assignee_id)) \
+        if task.assignee_id else None
+    return TaskPage(view, draft if draft is not None else view.data, draft is not None,
+                    may_work, held, assignee)

@@ -1,0 +1,345 @@
+/* The process designer page: the bpmn-js modeler, a small properties panel for what SafePort
+   reads (names, lanes as roles, user task formKey/dueIn/priority, timers, conditions, scripts),
+   and the Save draft / Validate / Deploy / Download buttons. No inline scripts (CSP). */
+(function () {
+  "use strict";
+
+  var SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core";
+  var ROLES = ["Applicant", "Case worker", "Specialist"];
+  var TIMER_KINDS = [["timeDuration", "Duration (ISO 8601, e.g. \"P30D\")"],
+                     ["timeDate", "Date (ISO 8601 date-time)"],
+                     ["timeCycle", "Cycle (e.g. \"R3/PT1H\")"]];
+  var container = document.getElementById("modeler");
+  if (!container) { return; }
+  var statusLine = document.getElementById("designer-status");
+  var panel = document.getElementById("properties");
+  var modeler = null;
+  var marked = [];
+
+  function setStatus(text, kind) {
+    statusLine.textContent = text;
+    statusLine.className = kind || "";
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+                 "X-CSRFToken": container.dataset.csrf },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) {
+        throw new Error("the server answered " + response.status);
+      }
+      return response.json().then(function (data) { return { status: response.status, data: data }; });
+    });
+  }
+
+  function currentXml() {
+    return modeler.saveXML({ format: true }).then(function (result) { return result.xml; });
+  }
+
+  /* ---- problems list and markers ---- */
+
+  function clearMarkers() {
+    var canvas = modeler.get("canvas");
+    marked.forEach(function (id) { canvas.removeMarker(id, "designer-error"); });
+    marked = [];
+  }
+
+  function showProblems(problems) {
+    var list = document.getElementById("problems");
+    var card = document.getElementById("problems-card");
+    var registry = modeler.get("elementRegistry");
+    var canvas = modeler.get("canvas");
+    clearMarkers();
+    list.innerHTML = "";
+    card.hidden = problems.length === 0;
+    problems.forEach(function (problem) {
+      var item = document.createElement("li");
+      item.className = "problem";
+      var where = [];
+      if (problem.element_id) { where.push(problem.element_id); item.dataset.elementId = problem.element_id; }
+      if (problem.line) { where.push("line " + problem.line); }
+      item.textContent = problem.message + (where.length ? " (" + where.join(", ") + ")" : "");
+      var element = problem.element_id ? registry.get(problem.element_id) : null;
+      if (element) {
+        if (marked.indexOf(element.id) === -1) { canvas.addMarker(element.id, "designer-error"); marked.push(element.id); }
+        var show = document.createElement("button");
+        show.type = "button";
+        show.textContent = "Show";
+        show.addEventListener("click", function () {
+          modeler.get("selection").select(element);
+          canvas.scrollToElement(element);
+        });
+        item.appendChild(show);
+      }
+      list.appendChild(item);
+    });
+    container.dataset.problems = String(problems.length);
+  }
+
+  /* ---- spiffworkflow:properties (kept as generic moddle elements, so nothing is lost) ---- */
+
+  function spiffProperties(bo) {
+    var ext = bo.extensionElements;
+    var values = ext && ext.get("values") || [];
+    for (var i = 0; i < values.length; i += 1) {
+      if (values[i].$type === "spiffworkflow:properties") { return values[i]; }
+    }
+    return null;
+  }
+
+  function getSpiff(bo, name) {
+    var props = spiffProperties(bo);
+    var found = (props && props.$children || []).filter(function (p) { return p.name === name; })[0];
+    return found ? found.value || "" : "";
+  }
+
+  function setSpiff(element, name, value) {
+    var bo = element.businessObject;
+    var moddle = modeler.get("moddle");
+    var ext = bo.extensionElements;
+    if (!ext) {
+      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      ext.$parent = bo;
+      modeler.get("modeling").updateModdleProperties(element, bo, { extensionElements: ext });
+    }
+    var props = spiffProperties(bo);
+    if (!props) {
+      props = moddle.createAny("spiffworkflow:properties", SPIFF, {});
+      props.$parent = ext;
+      ext.get("values").push(props);
+    }
+    var children = props.$children = props.$children || [];
+    var existing = children.filter(function (p) { return p.name === name; })[0];
+    if (!value) {
+      if (existing) { children.splice(children.indexOf(existing), 1); }
+      if (!children.length) { ext.get("values").splice(ext.get("values").indexOf(props), 1); }
+    } else if (existing) {
+      existing.value = value;
+    } else {
+      var prop = moddle.createAny("spiffworkflow:property", SPIFF, { name: name, value: value });
+      prop.$parent = props;
+      children.push(prop);
+    }
+    modeler.get("eventBus").fire("elements.changed", { elements: [element] });
+  }
+
+  /* ---- the properties panel ---- */
+
+  function field(label, id, value, onChange, options) {
+    options = options || {};
+    var wrap = document.createElement("div");
+    var labelEl = document.createElement("label");
+    labelEl.htmlFor = id;
+    labelEl.textContent = label;
+    var input = document.createElement(options.multiline ? "textarea" : "input");
+    input.id = id;
+    input.value = value || "";
+    if (options.multiline) { input.rows = options.rows || 4; }
+    if (options.readOnly) { input.readOnly = true; }
+    if (options.list) { input.setAttribute("list", options.list); }
+    if (options.placeholder) { input.placeholder = options.placeholder; }
+    input.addEventListener("change", function () { onChange(input.value.trim() ? input.value : ""); });
+    wrap.appendChild(labelEl);
+    wrap.appendChild(input);
+    if (options.help) {
+      var help = document.createElement("p");
+      help.className = "muted small";
+      help.textContent = options.help;
+      wrap.appendChild(help);
+    }
+    return wrap;
+  }
+
+  function timerDefinition(bo) {
+    return (bo.eventDefinitions || []).filter(function (d) { return d.$type === "bpmn:TimerEventDefinition"; })[0];
+  }
+
+  function renderPanel(element) {
+    var modeling = modeler.get("modeling");
+    var moddle = modeler.get("moddle");
+    panel.innerHTML = "<h2>Properties</h2>";
+    if (!element) {
+      var hint = document.createElement("p");
+      hint.className = "muted small";
+      hint.textContent = "Select an element.";
+      panel.appendChild(hint);
+      return;
+    }
+    var bo = element.businessObject;
+    var kind = document.createElement("p");
+    kind.className = "kind";
+    kind.textContent = bo.$type.replace("bpmn:", "");
+    panel.appendChild(kind);
+    panel.dataset.elementId = element.id;
+    panel.appendChild(field("Id", "prop-id", bo.id, function () {}, { readOnly: true }));
+    var isLane = bo.$type === "bpmn:Lane";
+    panel.appendChild(field(isLane ? "Lane name (the role)" : "Name", "prop-name", bo.name,
+      function (value) { modeling.updateProperties(element, { name: value || undefined }); },
+      isLane ? { list: "roles", help: "Lanes are roles: " + ROLES.join(", ") + "." } : {}));
+    if (bo.$type === "bpmn:UserTask") {
+      panel.appendChild(field("Form (formKey)", "prop-formKey", getSpiff(bo, "formKey"),
+        function (value) { setSpiff(element, "formKey", value); },
+        { help: "The form forms/<key>.form; empty: the form named after the task id, if any." }));
+      panel.appendChild(field("Due in (dueIn expression)", "prop-dueIn", getSpiff(bo, "dueIn"),
+        function (value) { setSpiff(element, "dueIn", value); },
+        { placeholder: "\"P3D\"", help: "An expression giving an ISO duration or date-time." }));
+      panel.appendChild(field("Priority (0-100)", "prop-priority", getSpiff(bo, "priority"),
+        function (value) { setSpiff(element, "priority", value); }));
+    }
+    var timer = timerDefinition(bo);
+    if (timer) {
+      var current = TIMER_KINDS.filter(function (k) { return timer.get(k[0]); })[0] || TIMER_KINDS[0];
+      var select = document.createElement("select");
+      select.id = "prop-timer-kind";
+      TIMER_KINDS.forEach(function (k) {
+        var option = document.createElement("option");
+        option.value = k[0];
+        option.textContent = k[1];
+        option.selected = k[0] === current[0];
+        select.appendChild(option);
+      });
+      var selectLabel = document.createElement("label");
+      selectLabel.htmlFor = "prop-timer-kind";
+      selectLabel.textContent = "Timer";
+      panel.appendChild(selectLabel);
+      panel.appendChild(select);
+      var body = timer.get(current[0]) ? timer.get(current[0]).body : "";
+      var writeTimer = function (value) {
+        var update = { timeDuration: undefined, timeDate: undefined, timeCycle: undefined };
+        if (value) { update[select.value] = moddle.create("bpmn:FormalExpression", { body: value }); }
+        modeling.updateModdleProperties(element, timer, update);
+      };
+      var expression = field("Timer expression", "prop-timer", body, writeTimer,
+        { help: "Python in the sandbox giving an ISO-8601 string, quoted: \"P30D\"." });
+      select.addEventListener("change", function () { writeTimer(expression.querySelector("input").value); });
+      panel.appendChild(expression);
+    }
+    if (bo.$type === "bpmn:SequenceFlow") {
+      panel.appendChild(field("Condition", "prop-condition",
+        bo.conditionExpression ? bo.conditionExpression.body : "",
+        function (value) {
+          modeling.updateProperties(element, { conditionExpression: value
+            ? moddle.create("bpmn:FormalExpression", { body: value }) : undefined });
+        }, { multiline: true, rows: 2, help: "Python, e.g. decision == \"accept\"." }));
+    }
+    if (bo.$type === "bpmn:ScriptTask") {
+      panel.appendChild(field("Script", "prop-script", bo.script,
+        function (value) { modeling.updateProperties(element, { script: value || undefined }); },
+        { multiline: true, rows: 8, help: "Python in the sandbox: no imports, no files." }));
+    }
+  }
+
+  function rolesList() {
+    var list = document.createElement("datalist");
+    list.id = "roles";
+    ROLES.forEach(function (role) {
+      var option = document.createElement("option");
+      option.value = role;
+      list.appendChild(option);
+    });
+    document.body.appendChild(list);
+  }
+
+  /* ---- buttons ---- */
+
+  function withXml(label, action) {
+    return function () {
+      if (!modeler) { return; }
+      setStatus(label + "…");
+      var active = document.activeElement;
+      if (active && active.blur) { active.blur(); }  // commit a field being edited
+      currentXml().then(action).catch(function (err) {
+        setStatus(label + " failed: " + err.message, "error");
+      });
+    };
+  }
+
+  function saveDraft(xml) {
+    return post(container.dataset.save, { xml: xml }).then(function (answer) {
+      if (answer.status !== 200) { throw new Error(answer.data.message || "status " + answer.status); }
+      setStatus("Draft saved at " + answer.data.saved_at.slice(11, 19) + " UTC.", "ok");
+    });
+  }
+
+  function validate(xml) {
+    return post(container.dataset.validate, { xml: xml }).then(function (answer) {
+      if (answer.status !== 200) { throw new Error(answer.data.message || "status " + answer.status); }
+      showProblems(answer.data.problems);
+      if (answer.data.valid) {
+        setStatus("Valid: ready to deploy (" + answer.data.processes.join(", ") + ").", "ok");
+      } else {
+        setStatus(answer.data.problems.length + " problem(s): see the list below the diagram.", "error");
+      }
+    });
+  }
+
+  function deploy(xml) {
+    return post(container.dataset.deploy, { xml: xml }).then(function (answer) {
+      if (answer.status === 422) {
+        showProblems(answer.data.problems);
+        setStatus("Not deployed: " + answer.data.problems.length + " problem(s).", "error");
+        return;
+      }
+      if (answer.status !== 200) { throw new Error(answer.data.message || "status " + answer.status); }
+      showProblems([]);
+      var mine = answer.data.deployed.filter(function (d) { return d.process_id === container.dataset.processId; })[0] || answer.data.deployed[0];
+      setStatus((mine.created ? "Deployed as version " : "Unchanged: still version ") + mine.version + ". ", "ok");
+      var link = document.createElement("a");
+      link.href = answer.data.url;
+      link.id = "deployed-link";
+      link.textContent = "See the versions";
+      statusLine.appendChild(link);
+    });
+  }
+
+  function download(xml) {
+    var blob = new Blob([xml], { type: "application/xml" });
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = container.dataset.filename || "diagram.bpmn";
+    document.body.appendChild(link);
+    link.click();
+    setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+    setStatus("Downloaded " + link.download + ".", "ok");
+  }
+
+  function start() {
+    rolesList();
+    fetch(container.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("the diagram could not be loaded (" + response.status + ")"); }
+        return response.json();
+      })
+      .then(function (data) {
+        container.innerHTML = "";
+        container.dataset.processId = data.process_id;
+        modeler = new window.BpmnJS({ container: container });
+        window.safeportModeler = modeler;  // for browser tests and the console
+        return modeler.importXML(data.xml).then(function (result) {
+          modeler.get("canvas").zoom("fit-viewport");
+          modeler.get("eventBus").on("selection.changed", function (event) {
+            renderPanel(event.newSelection.length === 1 ? event.newSelection[0] : null);
+          });
+          if (result.warnings && result.warnings.length) {
+            setStatus("Opened with " + result.warnings.length + " warning(s): parts the modeler does not know are kept as they are.");
+          }
+          container.dataset.ready = "true";
+        });
+      })
+      .catch(function (err) {
+        container.innerHTML = "<p class=\"flash error\"></p>";
+        container.firstChild.textContent = "The modeler could not open the diagram: " + err.message;
+        container.dataset.ready = "error";
+      });
+    document.getElementById("save-draft").addEventListener("click", withXml("Saving", saveDraft));
+    document.getElementById("validate").addEventListener("click", withXml("Validating", validate));
+    document.getElementById("deploy").addEventListener("click", withXml("Deploying", deploy));
+    document.getElementById("download").addEventListener("click", withXml("Downloading", download));
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+}());

@@ -1,0 +1,80 @@
+"""Sign in, sign out, change password; `/` sends each role to its start page."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.services import signin
+from app.services.errors import Invalid, ServiceError
+from app.web import WebUser, actor, start_page
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths are followed after signing in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target):  # browsers read "/\\evil.example" as "//evil.example"
+        return None
+    return target
+
+
+@bp.get("/")
+@login_required
+def home():
+    """Send the user to their role's start page."""
+    return redirect(start_page(actor()))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in form; on success, the page asked for or the role's start page."""
+    if current_user.is_authenticated:
+        return redirect(start_page(actor()))
+    username = request.form.get("username", "")
+    if request.method == "POST":
+        try:
+            user = signin.sign_in(username, request.form.get("password", ""),
+                                  request.remote_addr)
+        except ServiceError as err:
+            status = 429 if err.status == 429 else 401
+            return render_template("auth/login.html", username=username,
+                                   error=err.message), status
+        session.clear()  # no session fixation: a fresh session for the signed-in user
+        session.permanent = True
+        login_user(WebUser(user))
+        return redirect(_safe_next(request.args.get("next")) or start_page(user))
+    return render_template("auth/login.html", username=username, error=None)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out (POST with the CSRF token, so no other site can sign you out)."""
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password."""
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            user = signin.change_password(actor(), request.form.get("current", ""),
+                                          request.form.get("new", ""),
+                                          request.form.get("repeat", ""))
+        except Invalid as err:
+            errors = err.details
+        else:
+            login_user(WebUser(user))  # the session id follows the new password
+            flash("Your password is changed. Other sessions and API tokens are signed out.",
+                  "info")
+            return redirect(start_page(user))
+    return render_template("auth/password.html", errors=errors), (422 if errors else 200)

@@ -1,0 +1,100 @@
+"""Case pages: record, open tasks, timeline, documents, comments and the process diagram."""
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import login_required
+
+from app.services import casepage, cases, comments, documents
+from app.services.errors import Invalid
+from app.web import actor
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.get("/cases")
+@login_required
+def index():
+    """Cases the user may see, newest first."""
+    if actor().role == "applicant":
+        return redirect(url_for("cases.my_company"))
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    status = request.args.get("status") or None
+    items, total = cases.list_cases(actor(), status=status, page=page, per_page=50)
+    return render_template("cases/index.html", items=items, total=total, page=page,
+                           pages=max(1, -(-total // 50)), status=status or "")
+
+
+@bp.get("/my-company")
+@login_required
+def my_company():
+    """An applicant's start page: what is required next, by when, and the history."""
+    return render_template("cases/company.html", overview=casepage.company_overview(actor()))
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def show(case_id: int):
+    """One case with everything about it."""
+    return render_template("cases/show.html", page=casepage.case_page(actor(), case_id),
+                           errors={})
+
+
+@bp.get("/cases/<int:case_id>/timeline")
+@login_required
+def timeline(case_id: int):
+    """The timeline alone (htmx refreshes it)."""
+    return render_template("cases/_timeline.html", case_id=case_id,
+                           timeline=casepage.timeline(actor(), case_id))
+
+
+@bp.get("/cases/<int:case_id>/diagram")
+@login_required
+def diagram(case_id: int):
+    """The case's BPMN XML and element states, for the diagram viewer."""
+    found = casepage.diagram(actor(), case_id)
+    return jsonify(xml=found.xml, states=found.states, has_layout=found.has_layout)
+
+
+@bp.post("/cases/<int:case_id>/comments")
+@login_required
+def comment(case_id: int):
+    """Add a comment."""
+    try:
+        comments.add_comment(actor(), case_id, request.form.get("body", ""))
+    except Invalid as err:
+        flash(f"Comment not added: {'; '.join(sum(err.details.values(), []))}", "error")
+    return redirect(url_for("cases.show", case_id=case_id) + "#comments")
+
+
+@bp.post("/cases/<int:case_id>/documents")
+@login_required
+def upload(case_id: int):
+    """Upload a document to the case (or to one criterion of it)."""
+    file = request.files.get("file")
+    try:
+        document = documents.upload(actor(), case_id, file.filename if file else "",
+                                    file.stream if file else _Empty(),
+                                    request.form.get("criterion") or None)
+    except Invalid as err:
+        flash(f"Not uploaded: {err.message} ({'; '.join(sum(err.details.values(), []))}).",
+              "error")
+    else:
+        flash(f"Uploaded {document.original_name}.", "info")
+    return redirect(url_for("cases.show", case_id=case_id) + "#documents")
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def download(document_id: int):
+    """Download a document (the same access rule as its case)."""
+    found = documents.download(actor(), document_id)
+    return send_file(found.path, mimetype=found.document.content_type, as_attachment=True,
+                     download_name=found.document.original_name, max_age=0)
+
+
+class _Empty:
+    """A stream with nothing in it (no file was chosen)."""
+
+    def read(self, _size: int = -1) -> bytes:
+        return b""

@@ -1,0 +1,24 @@
+"""The dashboard for staff, and the process list designers start on."""
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from app.services import dashboard as figures
+from app.services import designer
+from app.web import actor
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/dashboard")
+@login_required
+def index():
+    """Cases per stage, overdue work per role, deadlines ahead, median time per task."""
+    return render_template("dashboard/index.html", board=figures.dashboard(actor()))
+
+
+@bp.get("/processes")
+@login_required
+def processes():
+    """Deployed process models, their versions and cases on each; the designer's drafts."""
+    rows, new_drafts = designer.process_list(actor())
+    return render_template("designer/index.html", rows=rows, new_drafts=new_drafts)

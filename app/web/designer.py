@@ -1,0 +1,109 @@
+"""The process designer: the bpmn-js modeler, drafts, validation and deployment.
+
+The modeler page talks to the JSON views below with fetch (CSRF token in X-CSRFToken); each
+view parses its input, calls one designer service and answers JSON.
+"""
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from app.services import designer
+from app.services.errors import Invalid
+from app.web import actor
+
+bp = Blueprint("designer", __name__, url_prefix="/designer")
+
+
+def _xml() -> str:
+    body = request.get_json(silent=True)
+    xml = body.get("xml") if isinstance(body, dict) else request.form.get("xml")
+    return xml if isinstance(xml, str) else ""
+
+
+def _draft_json(view: designer.DraftView) -> dict:
+    return {"process_id": view.process_id, "filename": view.filename, "xml": view.xml,
+            "base_version": view.base_version, "versions": view.versions,
+            "saved_at": view.saved_at.isoformat() if view.saved_at else None}
+
+
+@bp.get("/new")
+@login_required
+def new_form():
+    """The form for a new process."""
+    return render_template("designer/new.html", values={}, errors={})
+
+
+@bp.post("/new")
+@login_required
+def new():
+    """Start a draft of a new process from a blank diagram."""
+    values = {"process_id": request.form.get("process_id", ""),
+              "name": request.form.get("name", "")}
+    try:
+        view = designer.new_draft(actor(), values["process_id"], values["name"])
+    except Invalid as err:
+        return render_template("designer/new.html", values=values,
+                               errors=err.details if isinstance(err.details, dict) else {}), 422
+    return redirect(url_for("designer.edit", process_id=view.process_id))
+
+
+@bp.get("/<process_id>")
+@login_required
+def edit(process_id: str):
+    """The modeler on the actor's draft, or on the newest version."""
+    return render_template("designer/edit.html", draft=designer.open_draft(actor(), process_id))
+
+
+@bp.get("/<process_id>/draft")
+@login_required
+def draft(process_id: str):
+    """The diagram the modeler opens, as JSON."""
+    return jsonify(_draft_json(designer.open_draft(actor(), process_id)))
+
+
+@bp.get("/<process_id>/draft.bpmn")
+@login_required
+def download(process_id: str):
+    """The saved draft (or the newest version) as a BPMN file."""
+    view = designer.open_draft(actor(), process_id)
+    return Response(view.xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{view.filename}"'})
+
+
+@bp.post("/<process_id>/draft")
+@login_required
+def save(process_id: str):
+    """Save the diagram as the actor's draft."""
+    view = designer.save_draft(actor(), process_id, _xml())
+    return jsonify(saved_at=view.saved_at.isoformat(), process_id=view.process_id)
+
+
+@bp.post("/<process_id>/discard")
+@login_required
+def discard(process_id: str):
+    """Throw the draft away."""
+    designer.discard_draft(actor(), process_id)
+    flash(f"Your draft of {process_id} is discarded.", "info")
+    return redirect(url_for("dashboard.processes"))
+
+
+@bp.post("/<process_id>/validate")
+@login_required
+def validate(process_id: str):
+    """Save the draft and run every deploy check; the problems, element by element."""
+    check = designer.validate_draft(actor(), process_id, _xml())
+    return jsonify(valid=check.valid, processes=check.processes, problems=check.problems)
+
+
+@bp.post("/<process_id>/deploy")
+@login_required
+def deploy(process_id: str):
+    """Deploy the draft as a new version; 422 with the problems when it cannot be."""
+    try:
+        deployed = designer.deploy_draft(actor(), process_id, _xml())
+    except Invalid as err:
+        return jsonify(deployed=[], message=err.message,
+                       problems=err.details if isinstance(err.details, list) else []), 422
+    return jsonify(deployed=[{
+        "process_id": d.version.process_model.process_id, "version": d.version.version,
+        "created": d.created, "content_hash": d.version.content_hash} for d in deployed],
+        problems=[], url=url_for("dashboard.processes"))

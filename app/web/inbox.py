@@ -1,0 +1,87 @@
+"""Inboxes: "My tasks" and role queues with filters in the URL; claim, release, assign."""
+from urllib.parse import urlencode, urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from app.models.user import ENTITY_TYPES
+from app.services import tasks, worklist
+from app.web import actor
+
+bp = Blueprint("inbox", __name__)
+
+
+def _back() -> str:
+    """The inbox URL the user came from (same site only), to return to after an action."""
+    target = request.form.get("back") or ""
+    parts = urlsplit(target)
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target):
+        return url_for("inbox.index")
+    return target
+
+
+@bp.get("/inbox")
+@login_required
+def index():
+    """An inbox page; htmx requests get only the results (filters stay in the URL)."""
+    filters, errors = worklist.parse_filters(request.args.to_dict())
+    page = worklist.inbox_page(actor(), filters)
+    context = dict(page=page, filters=filters, errors=errors, sorts=worklist.SORTS,
+                   entity_types=ENTITY_TYPES, query=urlencode(filters.as_query()))
+    if request.headers.get("HX-Request") == "true" and request.headers.get(
+            "HX-Target") == "inbox-results":
+        return render_template("inbox/_results.html", **context)
+    return render_template("inbox/index.html", **context)
+
+
+def _done(message: str):
+    """After an action: htmx gets a message and an event that reloads the inbox."""
+    if request.headers.get("HX-Request") == "true":
+        response = render_template("partials/message.html", message=message)
+        return response, 200, {"HX-Trigger": "inbox-changed"}
+    flash(message, "info")
+    return redirect(_back())
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(task_id: int):
+    """Claim a task of one's role."""
+    task = tasks.claim(actor(), task_id)
+    return _done(f"You hold “{task.title}” now.")
+
+
+@bp.post("/tasks/<int:task_id>/release")
+@login_required
+def release(task_id: int):
+    """Give a claimed task back to its queue."""
+    task = tasks.unclaim(actor(), task_id)
+    return _done(f"“{task.title}” is back in the {task.role.replace('_', ' ')} queue.")
+
+
+@bp.post("/tasks/<int:task_id>/assign")
+@login_required
+def assign(task_id: int):
+    """Assign a task to a colleague (case workers and admins)."""
+    task = tasks.assign(actor(), task_id, request.form.get("username", ""))
+    return _done(f"“{task.title}” is assigned to {request.form.get('username')}.")
+
+
+@bp.post("/inbox/views")
+@login_required
+def save_view():
+    """Save the current filters under a name."""
+    saved = worklist.save_filter(actor(), request.form.get("name", ""),
+                                 request.form.get("query", ""))
+    flash(f"Saved the view “{saved.name}”.", "info")
+    return redirect(url_for("inbox.index") + "?" + saved.query)
+
+
+@bp.post("/inbox/views/<int:view_id>/delete")
+@login_required
+def delete_view(view_id: int):
+    """Forget a saved view."""
+    worklist.delete_filter(actor(), view_id)
+    flash("The saved view is gone.", "info")
+    return redirect(url_for("inbox.index"))

@@ -1,0 +1,49 @@
+"""The task page: the task's form beside its case, drafts, completion with field errors."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from app.services import drafts
+from app.services.errors import Conflict, Invalid
+from app.web import actor, formdata
+
+bp = Blueprint("tasks", __name__)
+
+
+def _render(page, values, errors=None, conflict=None, status=200):
+    return render_template("tasks/task.html", page=page, task=page.view.task,
+                           form=page.view.form, values=values, errors=errors or {},
+                           conflict=conflict), status
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def show(task_id: int):
+    """A task with its form, prefilled from the user's draft or the task's data."""
+    page = drafts.task_page(actor(), task_id)
+    return _render(page, page.values)
+
+
+@bp.post("/tasks/<int:task_id>")
+@login_required
+def submit(task_id: int):
+    """Save a draft or complete the task; errors re-render the form with what was typed."""
+    page = drafts.task_page(actor(), task_id)
+    values = formdata.parse(page.view.form, request.form)
+    action = request.form.get("action", "complete")
+    try:
+        if action == "draft":
+            drafts.save_draft(actor(), task_id, values)
+            flash("Draft saved. It is here when you come back.", "info")
+            return redirect(url_for("tasks.show", task_id=task_id))
+        task = drafts.complete(actor(), task_id, values)
+    except Invalid as err:
+        details = err.details if isinstance(err.details, dict) else {"_schema": [err.message]}
+        return _render(page, values, errors=details, status=422)
+    except Conflict as err:
+        return _render(page, values, conflict=err.message, status=409)
+    flash(f"“{task.title}” is complete.", "info")
+    if action == "complete_next":
+        next_id = drafts.next_task_id(actor(), task)
+        if next_id is not None:
+            return redirect(url_for("tasks.show", task_id=next_id))
+    return redirect(url_for("inbox.index"))

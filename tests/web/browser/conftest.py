@@ -1,0 +1,83 @@
+"""Browser tests: a real server (werkzeug in a thread, on the test database, CSRF on) and
+Debian's chromium driven by Playwright (its own browser download cannot work here)."""
+import logging
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from tests.conftest import make_config
+
+CHROMIUM = os.environ.get("SAFEPORT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+VENDOR = Path(__file__).resolve().parents[3] / "app" / "static" / "vendor"
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url, tmp_path_factory):
+    """The app served over HTTP on 127.0.0.1 and a free port; yields its base URL."""
+    missing = [name for name in ("htmx.min.js", "bpmn-navigated-viewer.production.min.js")
+               if not (VENDOR / name).is_file()]
+    assert not missing, f"front-end assets missing in app/static/vendor: run `make install` " \
+                        f"({', '.join(missing)})"
+    app = create_app(make_config(database_url, WTF_CSRF_ENABLED=True, TIMELINE_POLL_SECONDS=1,
+                                 UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads"))))
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    with app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless."""
+    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), \
+        f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open pages in fresh browser contexts (one per user); all closed after the test."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(base_url=live_server)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda err: page.errors.append(str(err)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, username: str, password: str = "password-1") -> None:
+    """Sign in through the login form."""
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
