@@ -3,7 +3,7 @@ from flask import Blueprint, render_template
 from flask_login import login_required
 
 from app.services import dashboard as figures
-from app.services import designer
+from app.services import designer, scheduler
 from app.web import actor
 
 bp = Blueprint("dashboard", __name__)
@@ -22,3 +22,10 @@ def processes():
     """Deployed process models, their versions and cases on each; the designer's drafts."""
     rows, new_drafts = designer.process_list(actor())
     return render_template("designer/index.html", rows=rows, new_drafts=new_drafts)
+
+
+@bp.get("/admin/scheduler")
+@login_required
+def scheduler_status():
+    """Admins: what the scheduler will do next, what fired, what failed (timers and email)."""
+    return render_template("dashboard/scheduler.html", info=scheduler.status_for(actor()))
