@@ -49,6 +49,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SAFEPORT_INSECURE_COOKIES") != "1"
     PERIODS = {name: os.environ.get(name, default) for name, default in PERIOD_DEFAULTS.items()}
+    #: werkzeug password hashing method (tests use a cheap one; never lower it in production)
+    PASSWORD_HASH_METHOD = "scrypt"
     # Email (the outbox is sent by the scheduler; see app/services/mail.py).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
@@ -95,6 +97,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SAFEPORT_DEMO = False
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

@@ -147,3 +147,25 @@ def staff(make_user, login):
                            ("spec", "specialist"), ("designer", "designer")):
         make_user(username, role)
     return {name: login(name) for name in ("admin", "cw", "cw2", "spec", "designer")}
+
+
+class LazyStaff(dict):
+    """Signed-in staff clients like `staff`, each created on first use only."""
+
+    ROLES = {"admin": "admin", "cw": "case_worker", "cw2": "case_worker", "spec": "specialist",
+             "designer": "designer"}
+
+    def __init__(self, make_user, login):
+        super().__init__()
+        self.make_user, self.login = make_user, login
+
+    def __missing__(self, name):
+        self.make_user(name, self.ROLES[name])
+        self[name] = self.login(name)
+        return self[name]
+
+
+@pytest.fixture
+def lazy_staff(make_user, login):
+    """Like `staff`, for tests that need only some of the roles."""
+    return LazyStaff(make_user, login)

@@ -81,6 +81,6 @@ def change_password(actor: User, current: str, new: str, repeat: str) -> User:
         problems["repeat"] = ["does not match the new password"]
     if problems:
         raise Invalid("the password was not changed", problems)
-    actor.set_password(new)
+    actor.set_password(new, current_app.config["PASSWORD_HASH_METHOD"])
     db.session.commit()
     return actor

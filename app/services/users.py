@@ -35,7 +35,7 @@ def create_user(actor: User | None, *, username: str, password: str, role: str,
     if problems:
         raise Invalid("the user cannot be created", problems)
     user = User(username=username, role=role, email=email, company_id=company_id)
-    user.set_password(password)
+    user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     db.session.add(user)
     db.session.commit()
     return user

@@ -10,26 +10,10 @@ from tests.conftest import Api
 ERROR_KEYS = {"error", "message", "details"}
 
 
-class LazyStaff(dict):
-    """Like conftest's `staff`, but each user is created and signed in on first use only
-    (password hashing makes each one cost a fraction of a second)."""
-
-    ROLES = {"admin": "admin", "cw": "case_worker", "cw2": "case_worker", "spec": "specialist",
-             "designer": "designer"}
-
-    def __init__(self, make_user, login):
-        super().__init__()
-        self.make_user, self.login = make_user, login
-
-    def __missing__(self, name):
-        self.make_user(name, self.ROLES[name])
-        self[name] = self.login(name)
-        return self[name]
-
-
 @pytest.fixture
-def staff(make_user, login):
-    return LazyStaff(make_user, login)
+def staff(lazy_staff):
+    """Only the roles a test uses are created (password hashing is not free)."""
+    return lazy_staff
 
 
 def error_of(response, status: int, error: str) -> dict:
