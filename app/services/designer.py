@@ -4,6 +4,7 @@ A draft belongs to one designer and one process. It starts from the newest deplo
 (or a blank diagram for a new process), is saved as often as the designer likes, checked with
 every deploy check (`deployments.validate`) and deployed as a new version, which ends it.
 """
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +20,9 @@ from app.models.types import utcnow
 from app.services import deployments
 from app.services.access import require_role
 from app.services.errors import Invalid, NotFound
+from app.services.forms import FormDefinitionError, parse_form
 
+FORM_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", re.ASCII)
 PROCESS_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}")
 _PROCESS_TAG = r"<(?:[A-Za-z_][\w.-]*:)?process\b[^>]*\bid=\"{}\""
 
@@ -102,6 +105,8 @@ class DraftView:
     saved_at: datetime | None
     forms: dict[str, Any] = field(default_factory=dict)
     versions: list[int] = field(default_factory=list)
+    #: the forms the newest version uses, with those only in the draft.
+    form_keys: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -136,13 +141,17 @@ def open_draft(actor: User, process_id: str) -> DraftView:
     require_role(actor, "designer")
     versions = _version_numbers(process_id)
     draft = _draft(actor, process_id)
+    latest = deployments.latest_version(process_id) if versions else None
+    deployed_forms = set(latest.forms) if latest else set()
     if draft is not None:
-        return _view(draft, versions)
-    if not versions:
+        view = _view(draft, versions)
+        view.form_keys = sorted(deployed_forms | set(view.forms))
+        return view
+    if latest is None:
         raise NotFound(f"process '{process_id}' is not deployed and you have no draft of it")
-    latest = deployments.latest_version(process_id)
     filename, xml = _main_file(latest, process_id)
-    return DraftView(process_id, filename, xml, latest.version, None, {}, versions)
+    return DraftView(process_id, filename, xml, latest.version, None, {}, versions,
+                     sorted(deployed_forms))
 
 
 def new_draft(actor: User, process_id: str, name: str) -> DraftView:
@@ -190,7 +199,7 @@ def validate_draft(actor: User, process_id: str, xml: str) -> Check:
     draft = _store(actor, process_id, xml)
     db.session.commit()
     try:
-        processes = deployments.validate(actor, _files(draft))
+        processes = deployments.validate(actor, _files(draft), draft.forms or {})
     except Invalid as err:
         return Check(False, [], _problems(err))
     finally:
@@ -212,13 +221,79 @@ def deploy_draft(actor: User, process_id: str, xml: str) -> list[deployments.Dep
                        "process id, or start a new process", "file": draft.filename,
             "element_id": None, "line": None}])
     try:
-        deployed = deployments.deploy(actor, _files(draft))
+        deployed = deployments.deploy(actor, _files(draft), draft.forms or {})
     except Invalid as err:
         db.session.rollback()
         raise Invalid(err.message, _problems(err)) from None
     db.session.execute(delete(DiagramDraft).where(DiagramDraft.id == draft.id))
     db.session.commit()
     return deployed
+
+
+@dataclass
+class FormText:
+    """A form as the form editor shows it: its JSON text and where that text came from."""
+
+    key: str
+    text: str
+    source: str  # "draft", "deployed", "library" (FORMS_DIR) or "new"
+
+
+def open_form(actor: User, process_id: str, key: str) -> FormText:
+    """A form to edit: the draft's, the newest version's, the form library's, or a new one."""
+    require_role(actor, "designer")
+    _check_key(key)
+    draft = _draft(actor, process_id)
+    if draft is not None and key in (draft.forms or {}):
+        return FormText(key, _pretty(draft.forms[key]), "draft")
+    if _version_numbers(process_id):
+        deployed = deployments.latest_version(process_id).forms
+        if key in deployed:
+            return FormText(key, _pretty(deployed[key]), "deployed")
+    try:
+        return FormText(key, _pretty(deployments.find_form(current_app.config["FORMS_DIR"],
+                                                           key)), "library")
+    except FormDefinitionError:
+        return FormText(key, _pretty({"type": "default", "id": key, "components": []}), "new")
+
+
+def preview_form(actor: User, key: str, text: str) -> dict[str, Any]:
+    """Check a form definition (parse_form) and return it, for the live preview."""
+    require_role(actor, "designer")
+    _check_key(key)
+    return _parse(key, text)
+
+
+def save_form(actor: User, process_id: str, key: str, text: str) -> dict[str, Any]:
+    """Check a form definition and keep it in the actor's draft; it deploys with the diagram."""
+    require_role(actor, "designer")
+    _check_key(key)
+    form = _parse(key, text)
+    draft = _draft(actor, process_id)
+    if draft is None:
+        draft = _store(actor, process_id, open_draft(actor, process_id).xml)
+    draft.forms = {**(draft.forms or {}), key: form}
+    draft.updated_at = utcnow()
+    db.session.commit()
+    return form
+
+
+def _check_key(key: str) -> None:
+    if not FORM_KEY.fullmatch(key) or ".." in key:
+        raise Invalid("invalid form key", {"key": [
+            "Use letters, digits, '_', '-' or '.' (at most 100 characters)."]})
+
+
+def _parse(key: str, text: str) -> dict[str, Any]:
+    try:
+        return parse_form(text, key)
+    except FormDefinitionError as err:
+        raise Invalid("the form definition has problems",
+                      {"definition": list(err.problems) or [str(err)]}) from None
+
+
+def _pretty(form: dict[str, Any]) -> str:
+    return json.dumps(form, indent=2, ensure_ascii=False)
 
 
 def _store(actor: User, process_id: str, xml: str) -> DiagramDraft:

@@ -7,10 +7,18 @@ from flask import Blueprint, Response, flash, jsonify, redirect, render_template
 from flask_login import login_required
 
 from app.services import designer
-from app.services.errors import Invalid
+from app.services.errors import Invalid, ServiceError
 from app.web import actor
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
+
+
+@bp.errorhandler(ServiceError)
+def _error(err: ServiceError):
+    """The modeler's fetch calls (Accept: application/json) get errors as JSON."""
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=err.code, message=err.message, details=err.details), err.status
+    return render_template("error.html", error=err), err.status
 
 
 def _xml() -> str:
@@ -65,8 +73,9 @@ def draft(process_id: str):
 def download(process_id: str):
     """The saved draft (or the newest version) as a BPMN file."""
     view = designer.open_draft(actor(), process_id)
-    return Response(view.xml, mimetype="application/xml", headers={
-        "Content-Disposition": f'attachment; filename="{view.filename}"'})
+    response = Response(view.xml, mimetype="application/xml")
+    response.headers.set("Content-Disposition", "attachment", filename=view.filename)
+    return response
 
 
 @bp.post("/<process_id>/draft")
@@ -107,3 +116,52 @@ def deploy(process_id: str):
         "process_id": d.version.process_model.process_id, "version": d.version.version,
         "created": d.created, "content_hash": d.version.content_hash} for d in deployed],
         problems=[], url=url_for("dashboard.processes"))
+
+
+@bp.get("/<process_id>/forms")
+@login_required
+def form_pick(process_id: str):
+    """Open the form editor on the key typed in the modeler page's form."""
+    return redirect(url_for("designer.form_edit", process_id=process_id,
+                            key=request.args.get("key", "").strip() or "_"))
+
+
+@bp.get("/<process_id>/forms/<key>")
+@login_required
+def form_edit(process_id: str, key: str):
+    """The form editor: JSON on the left, the task page's rendering of it on the right."""
+    found = designer.open_form(actor(), process_id, key)
+    return render_template("designer/form.html", process_id=process_id, key=key,
+                           text=found.text, source=found.source, problems=[])
+
+
+@bp.post("/<process_id>/forms/<key>/preview")
+@login_required
+def form_preview(process_id: str, key: str):
+    """The live preview (htmx): the form as a case worker will see it, or its problems."""
+    try:
+        form = designer.preview_form(actor(), key, request.form.get("definition", ""))
+    except Invalid as err:
+        return render_template("designer/_form_preview.html", form=None,
+                               problems=_form_problems(err))
+    return render_template("designer/_form_preview.html", form=form, problems=[])
+
+
+@bp.post("/<process_id>/forms/<key>")
+@login_required
+def form_save(process_id: str, key: str):
+    """Check the definition and keep it in the draft (it deploys with the diagram)."""
+    text = request.form.get("definition", "")
+    try:
+        designer.save_form(actor(), process_id, key, text)
+    except Invalid as err:
+        return render_template("designer/form.html", process_id=process_id, key=key,
+                               text=text, source="draft", problems=_form_problems(err)), 422
+    flash(f"Form {key} saved in your draft of {process_id}; it deploys with the diagram.",
+          "info")
+    return redirect(url_for("designer.form_edit", process_id=process_id, key=key))
+
+
+def _form_problems(err: Invalid) -> list[str]:
+    details = err.details if isinstance(err.details, dict) else {}
+    return [p for problems in details.values() for p in problems] or [err.message]

@@ -15,6 +15,9 @@
   var panel = document.getElementById("properties");
   var modeler = null;
   var marked = [];
+  var unsaved = false;  // edits not yet stored on the server (save, validate and deploy store)
+
+  function stored() { unsaved = false; }
 
   function setStatus(text, kind) {
     statusLine.textContent = text;
@@ -248,7 +251,11 @@
 
   function withXml(label, action) {
     return function () {
-      if (!modeler) { return; }
+      if (!modeler || container.dataset.ready !== "true") {
+        if (action === download) { window.location.href = container.dataset.download; return; }
+        setStatus("The modeler has no diagram open.", "error");
+        return;
+      }
       setStatus(label + "…");
       var active = document.activeElement;
       if (active && active.blur) { active.blur(); }  // commit a field being edited
@@ -261,6 +268,7 @@
   function saveDraft(xml) {
     return post(container.dataset.save, { xml: xml }).then(function (answer) {
       if (answer.status !== 200) { throw new Error(answer.data.message || "status " + answer.status); }
+      stored();
       setStatus("Draft saved at " + answer.data.saved_at.slice(11, 19) + " UTC.", "ok");
     });
   }
@@ -268,6 +276,7 @@
   function validate(xml) {
     return post(container.dataset.validate, { xml: xml }).then(function (answer) {
       if (answer.status !== 200) { throw new Error(answer.data.message || "status " + answer.status); }
+      stored();
       showProblems(answer.data.problems);
       if (answer.data.valid) {
         setStatus("Valid: ready to deploy (" + answer.data.processes.join(", ") + ").", "ok");
@@ -280,11 +289,13 @@
   function deploy(xml) {
     return post(container.dataset.deploy, { xml: xml }).then(function (answer) {
       if (answer.status === 422) {
+        stored();  // deploying saved the draft before it checked it
         showProblems(answer.data.problems);
         setStatus("Not deployed: " + answer.data.problems.length + " problem(s).", "error");
         return;
       }
       if (answer.status !== 200) { throw new Error(answer.data.message || "status " + answer.status); }
+      stored();
       showProblems([]);
       var mine = answer.data.deployed.filter(function (d) { return d.process_id === container.dataset.processId; })[0] || answer.data.deployed[0];
       setStatus((mine.created ? "Deployed as version " : "Unchanged: still version ") + mine.version + ". ", "ok");
@@ -327,12 +338,18 @@
           if (result.warnings && result.warnings.length) {
             setStatus("Opened with " + result.warnings.length + " warning(s): parts the modeler does not know are kept as they are.");
           }
+          modeler.get("eventBus").on(["commandStack.changed", "elements.changed"], function () {
+            unsaved = true;
+          });
           container.dataset.ready = "true";
         });
       })
       .catch(function (err) {
         container.innerHTML = "<p class=\"flash error\"></p>";
-        container.firstChild.textContent = "The modeler could not open the diagram: " + err.message;
+        container.firstChild.textContent = /no diagram to display/i.test(err.message)
+          ? "This diagram has no layout (BPMN DI), so the modeler cannot draw it. Download it, "
+            + "lay it out in another modeler and deploy that, or start a new process."
+          : "The modeler could not open the diagram: " + err.message;
         container.dataset.ready = "error";
       });
     document.getElementById("save-draft").addEventListener("click", withXml("Saving", saveDraft));
@@ -341,5 +358,8 @@
     document.getElementById("download").addEventListener("click", withXml("Downloading", download));
   }
 
+  window.addEventListener("beforeunload", function (event) {
+    if (unsaved) { event.preventDefault(); event.returnValue = ""; }
+  });
   document.addEventListener("DOMContentLoaded", start);
 }());

@@ -1,8 +1,6 @@
 """Browser tests: a real server (werkzeug in a thread, on the test database, CSRF on) and
 Debian's chromium driven by Playwright (its own browser download cannot work here)."""
 import logging
-import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -10,12 +8,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from tests.browser_support import shared_chromium
 from tests.conftest import make_config
 
-CHROMIUM = os.environ.get("SAFEPORT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 VENDOR = Path(__file__).resolve().parents[3] / "app" / "static" / "vendor"
 
 
@@ -44,15 +39,9 @@ def live_server(database_url, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's chromium, headless."""
-    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), \
-        f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    """Debian's chromium, headless (one per run, shared with tests/designer/browser)."""
+    with shared_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
