@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
@@ -137,6 +138,10 @@ class _Checker:
                 if problem:
                     self.add(f"{what} of '{task_spec.bpmn_id}': {problem}", file,
                              task_spec.bpmn_id)
+            if isinstance(task_spec, ServiceTaskMixin):
+                self.add(f"service task '{task_spec.bpmn_id}' cannot be executed by SafePort "
+                         "(it calls no external services): model it as a script task or a "
+                         "user task", file, task_spec.bpmn_id)
             if isinstance(task_spec, UserTask):
                 lane = task_spec.lane
                 if lane and lane_to_role(lane, self.roles) is None:
