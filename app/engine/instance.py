@@ -89,6 +89,8 @@ class Instance:
         self.effects: list[tuple[str, dict[str, Any]]] = []
         #: the messages waited for when loaded, so a save can skip an unchanged table
         self.loaded_messages = sorted(set(self.waiting_messages()), key=str)
+        #: engine ids of the ready human tasks when loaded (or last saved): they have rows
+        self.known_ready = {str(t.id) for t in self._all_tasks(TaskState.READY, manual=True)}
 
     # -- life cycle -------------------------------------------------------------------
     @classmethod

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import delete, event, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -104,8 +104,50 @@ def _check_effect(kind: str, values: dict) -> None:
 
 
 def save(case: Case, instance: Instance, actor: User | None, *, new: bool = False) -> None:
-    """Write the instance state and everything derived from it, in the current transaction."""
+    """Write the instance state and everything derived from it, in the current transaction.
+
+    The case row is written first, with its version checked, so a concurrent writer that got
+    past the lock (SQLite) fails here with a 409 before anything else is written.
+    """
+    try:
+        _save(case, instance, actor, new)
+    except (StaleDataError, IntegrityError, OperationalError) as err:
+        _raise_conflict(err)
+
+
+def _raise_conflict(err: Exception) -> None:
+    db.session.rollback()
+    if isinstance(err, OperationalError) and "locked" not in str(err).lower():
+        raise err
+    raise Conflict(STALE_MESSAGE) from None
+
+
+def _save(case: Case, instance: Instance, actor: User | None, new: bool) -> None:
     now = utcnow()
+    effects = instance.take_effects()
+    if effects:  # membership record changes the scripts emitted (issue 3)
+        from app.services.membership import apply_effects
+
+        apply_effects(case, effects, actor)
+    values = {"next_timer_at": instance.next_timer_at(),
+              "current_stage": instance.current_stage(), "updated_at": now}
+    if instance.error is not None:
+        if case.status != "error":
+            audit.record("error", case_id=case.id, actor=actor, message=instance.error.message,
+                         element=instance.error.bpmn_id)
+        values.update(status="error", error_message=instance.error.message)
+    elif instance.completed and case.status != "terminated":
+        values.update(status="completed", completed_at=now, error_message=None,
+                      next_timer_at=None)
+        audit.record("case_completed", case_id=case.id, actor=actor)
+    elif case.status in ("error", "running"):
+        values.update(status="running", error_message=None)
+    if new:
+        for key, value in values.items():
+            setattr(case, key, value)
+    else:
+        _write_case(case, values)
+    wakeup.poke(values["next_timer_at"])  # a timer due before the scheduler's next check
     state_json = instance.dump()
     if new:
         db.session.add(CaseState(case_id=case.id, serializer_version=STATE_FORMAT_VERSION,
@@ -116,26 +158,24 @@ def save(case: Case, instance: Instance, actor: User | None, *, new: bool = Fals
     _sync_tasks(case, instance, actor, now)
     _sync_subscriptions(case, instance, new)
     db.session.info.setdefault(_PENDING, []).append((case, instance))
-    case.next_timer_at = instance.next_timer_at()
-    wakeup.poke(case.next_timer_at)  # a timer due before the scheduler's next check
-    case.current_stage = instance.current_stage()
-    effects = instance.take_effects()
-    if effects:  # membership record changes the scripts emitted (issue 3)
-        from app.services.membership import apply_effects
 
-        apply_effects(case, effects, actor)
-    case.updated_at = now
-    if instance.error is not None:
-        if case.status != "error":
-            audit.record("error", case_id=case.id, actor=actor, message=instance.error.message,
-                         element=instance.error.bpmn_id)
-        case.status, case.error_message = "error", instance.error.message
-    elif instance.completed and case.status != "terminated":
-        case.status, case.completed_at, case.error_message = "completed", now, None
-        case.next_timer_at = None
-        audit.record("case_completed", case_id=case.id, actor=actor)
-    elif case.status in ("error", "running"):
-        case.status, case.error_message = "running", None
+
+def _write_case(case: Case, values: dict) -> None:
+    """One UPDATE of the case row with every pending change, checked against its version."""
+    state = inspect(case)
+    for column in state.mapper.column_attrs:
+        if column.key not in values and state.attrs[column.key].history.has_changes():
+            values[column.key] = getattr(case, column.key)
+    version = case.lock_version
+    with db.session.no_autoflush:  # the pending changes go into this very statement
+        written = db.session.execute(
+            update(Case).where(Case.id == case.id, Case.lock_version == version)
+            .values(**values, lock_version=version + 1)
+            .execution_options(synchronize_session=False)).rowcount
+    if written != 1:
+        raise StaleDataError(f"case {case.id} changed meanwhile")
+    for key, value in {**values, "lock_version": version + 1}.items():
+        set_committed_value(case, key, value)
 
 
 def mark_completed(task: HumanTask, actor: User) -> None:
@@ -148,20 +188,26 @@ def mark_completed(task: HumanTask, actor: User) -> None:
 
 
 def _sync_tasks(case: Case, instance: Instance, actor: User | None, now) -> None:
-    """Make the case's ready task rows match the engine: cancel the gone, add the new."""
+    """Make the case's ready task rows match the engine: cancel the gone, add the new.
+
+    The instance remembers which tasks had rows when it was loaded or last saved, so this
+    needs no read: rows are ready exactly while their engine task is.
+    """
     ready = {t.engine_task_id: t for t in instance.ready_human_tasks()}
-    open_rows = db.session.execute(
-        select(HumanTask.id, HumanTask.engine_task_id, HumanTask.title)
-        .where(HumanTask.case_id == case.id, HumanTask.state == "ready")).all()
-    gone = [row for row in open_rows if row.engine_task_id not in ready]
+    gone = instance.known_ready - ready.keys()
     if gone:
         # Gone without being completed here: a boundary timer or message cancelled them.
-        db.session.execute(update(HumanTask).where(HumanTask.id.in_([r.id for r in gone]))
-                           .values(state="cancelled", completed_at=now))
-        for row in gone:
+        cancelled = db.session.execute(
+            update(HumanTask).where(HumanTask.case_id == case.id,
+                                    HumanTask.engine_task_id.in_(gone),
+                                    HumanTask.state == "ready")
+            .values(state="cancelled", completed_at=now)
+            .returning(HumanTask.id, HumanTask.title)
+            .execution_options(synchronize_session=False)).all()
+        for row in cancelled:
             audit.record("task_cancelled", case_id=case.id, task_id=row.id, title=row.title)
-    known = {row.engine_task_id for row in open_rows}
-    new = [info for info in ready.values() if info.engine_task_id not in known]
+    new = [info for key, info in ready.items() if key not in instance.known_ready]
+    instance.known_ready = set(ready)
     if not new:
         return
     forms = forms_of(case.process_version_id)
@@ -204,10 +250,7 @@ def commit() -> None:
                  for case, instance in db.session.info.pop(_PENDING, [])]
         db.session.commit()
     except (StaleDataError, IntegrityError, OperationalError) as err:
-        db.session.rollback()
-        if isinstance(err, OperationalError) and "locked" not in str(err).lower():
-            raise
-        raise Conflict(STALE_MESSAGE) from None
+        _raise_conflict(err)
     for case_id, version, instance in saved:
         LIVE.put(_cache_key(case_id), version, instance)
 

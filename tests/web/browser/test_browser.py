@@ -181,6 +181,7 @@ def test_filters_update_in_place_and_stay_in_the_url(review_world, new_page, liv
     page = new_page()
     sign_in(page, "cw")
     page.click("text=Case worker queue")
+    page.wait_for_load_state("load")  # htmx binds its triggers once the page has loaded
     expect(page.locator("tr[data-task-id]")).to_have_count(2)
     page.fill("#q", "globex")  # search as you type, no page load
     expect(page.locator("tr[data-task-id]")).to_have_count(1)
