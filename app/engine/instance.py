@@ -210,6 +210,7 @@ class Instance:
         if not (task.state & TaskState.READY and task.task_spec.manual):
             raise TaskNotReady(f"task {engine_task_id} is {TaskState.get_name(task.state)}")
         task.data.update(data)
+        self.known_ready.discard(engine_task_id)  # its row is marked completed, not cancelled
         try:
             task.run()
         except SpiffWorkflowException as err:
