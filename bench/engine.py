@@ -164,29 +164,17 @@ def ensure_pg_database(url: str) -> None:
 
 
 def make_config(url: str):
-    """Like tests/conftest.py make_config: TestConfig bound to one database."""
-    from config import TestConfig
+    """The test suite's config bound to one database (FORMS_DIR includes the test forms)."""
+    from tests.conftest import make_config as bound_config
 
-    return type("BenchConfig", (TestConfig,), {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "PERIODS": dict(TestConfig.PERIODS),
-        "FORMS_DIR": os.pathsep.join([str(DATA / "forms"), str(ROOT / "forms")]),
-    })
+    return bound_config(url)
 
 
 def reset_schema(url: str) -> None:
-    from sqlalchemy import text
+    """Drop everything in the bench database, as the test suite does."""
+    from tests.conftest import reset_schema as drop_everything
 
-    from app.extensions import db
-
-    if url.startswith("postgresql"):
-        db.session.execute(text("DROP SCHEMA public CASCADE"))
-        db.session.execute(text("CREATE SCHEMA public"))
-    else:
-        db.drop_all()
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    db.session.commit()
+    drop_everything(url)
 
 
 class SafePort:
