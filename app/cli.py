@@ -12,7 +12,7 @@ def register_cli(app: Flask) -> None:
     @click.argument("directory", required=False)
     def deploy_command(directory: str | None) -> None:
         """Deploy every diagram in DIRECTORY (default: bpmn/)."""
-        from app.services.deployments import deploy_directory
+        from app.services.repository.deployments import deploy_directory
 
         try:
             results = deploy_directory(directory or current_app.config["BPMN_DIR"])
@@ -34,7 +34,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--company-id", type=int)
     def create_user_command(username, role, password, email, company_id) -> None:
         """Create a user (no admin needed: this is for setting up the first admin)."""
-        from app.services.users import create_user
+        from app.services.identity.users import create_user
 
         try:
             create_user(None, username=username, password=password, role=role, email=email,
@@ -59,7 +59,7 @@ def register_cli(app: Flask) -> None:
     @timers.command("fire")
     def fire_timers_command() -> None:
         """Fire every timer that is due now."""
-        from app.services.timers import fire_due_timers
+        from app.services.runtime.timers import fire_due_timers
 
         click.echo(f"fired {fire_due_timers()} timer(s)")
 
@@ -79,7 +79,7 @@ def register_scheduler_cli(app: Flask) -> None:
         """Run the scheduler in the foreground until stopped (SIGTERM or Ctrl-C)."""
         import logging
 
-        from app.services.scheduler import SchedulerProcess, catch_up
+        from app.services.jobs.scheduler import SchedulerProcess, catch_up
 
         app_object = current_app._get_current_object()
         if once:
@@ -98,7 +98,7 @@ def register_scheduler_cli(app: Flask) -> None:
     @scheduler.command("status")
     def scheduler_status_command() -> None:
         """Show what is due next, what fired recently and what failed."""
-        from app.services.scheduler import status
+        from app.services.jobs.scheduler import status
 
         for line in _status_lines(status()):
             click.echo(line)
@@ -107,7 +107,7 @@ def register_scheduler_cli(app: Flask) -> None:
     @click.argument("ids", nargs=-1, type=int)
     def requeue_mail_command(ids: tuple[int, ...]) -> None:
         """Put failed emails (all, or the given ids) back in the outbox."""
-        from app.services.mail import requeue_failed
+        from app.services.jobs.mail import requeue_failed
 
         click.echo(f"requeued {requeue_failed(list(ids) or None)} email(s)")
 
@@ -159,7 +159,7 @@ def register_catalogue_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     def catalogue_import_command(path: str) -> None:
         """Replace the catalogue with a CSV or JSON file; nothing changes if any row is bad."""
-        from app.services.catalogue import CatalogueError, import_catalogue, read_rows
+        from app.services.membership.catalogue import CatalogueError, import_catalogue, read_rows
 
         try:
             rows = read_rows(path)

@@ -186,10 +186,10 @@ class SafePort:
         from app import create_app
         from app.extensions import db
         from app.models import User
-        from app.services import instances
-        from app.services.companies import create_company
-        from app.services.deployments import deploy
-        from app.services.users import create_user
+        from app.services.identity.users import create_user
+        from app.services.membership.companies import create_company
+        from app.services.repository.deployments import deploy
+        from app.services.runtime import unit_of_work as instances
 
         self.app = create_app(make_config(url))
         self.ctx = self.app.app_context()
@@ -220,7 +220,7 @@ class SafePort:
     # -- (c) ----------------------------------------------------------------------------------
     def start(self, process_id: str, data: dict | None = None) -> int:
         from app.extensions import db
-        from app.services.cases import start_case
+        from app.services.runtime.cases import start_case
 
         case = start_case(self.user, company_id=self.company_id, process_id=process_id,
                           data=data)
@@ -240,7 +240,7 @@ class SafePort:
         return task_id
 
     def complete_one(self, case_id: int) -> float:
-        from app.services.tasks import complete
+        from app.services.tasks.actions import complete
 
         task_id = self.ready_task(case_id)
         t0 = time.perf_counter()

@@ -77,7 +77,7 @@ def seed(n_cases: int, tasks_per_case: int, rng: random.Random) -> dict[str, int
     from sqlalchemy import text
 
     from app.extensions import db
-    from app.services.deployments import deploy
+    from app.services.repository.deployments import deploy
 
     db.session.execute(text("DROP SCHEMA public CASCADE"))
     db.session.execute(text("CREATE SCHEMA public"))
@@ -182,7 +182,7 @@ def measure(app, user_ids: dict[str, int], runs: int) -> list[tuple]:
 
     from app.extensions import db
     from app.models import User
-    from app.services import worklist
+    from app.services.tasks import inbox as worklist
 
     results = []
     for role, user_id in user_ids.items():

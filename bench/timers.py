@@ -75,10 +75,10 @@ def prepare(url: str) -> tuple[int, str]:
 
     from app.extensions import db
     from app.models import CaseState, User
-    from app.services.cases import start_case
-    from app.services.companies import create_company
-    from app.services.deployments import deploy
-    from app.services.users import create_user
+    from app.services.identity.users import create_user
+    from app.services.membership.companies import create_company
+    from app.services.repository.deployments import deploy
+    from app.services.runtime.cases import start_case
 
     db.session.execute(text("DROP SCHEMA public CASCADE"))
     db.session.execute(text("CREATE SCHEMA public"))

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.services import instances
+from app.services.runtime import unit_of_work as instances
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -118,7 +118,7 @@ class Api:
 @pytest.fixture
 def make_user():
     """Create a user directly and return it (password 'password-1')."""
-    from app.services.users import create_user
+    from app.services.identity.users import create_user
 
     def make(username: str, role: str, company_id: int | None = None):
         return create_user(None, username=username, password="password-1", role=role,

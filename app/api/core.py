@@ -12,7 +12,7 @@ from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from app.services.errors import Invalid, ServiceError, Unauthorized
-from app.services.users import user_for_token
+from app.services.identity.users import user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

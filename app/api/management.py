@@ -4,7 +4,8 @@ from marshmallow import Schema, fields, validate
 from app.api.core import current_user, endpoint
 from app.api.routes import uploaded_diagrams
 from app.api.schemas import CaseOut
-from app.services import deployments, management
+from app.services.repository import deployments
+from app.services.runtime import management
 
 
 class ValidationOut(Schema):

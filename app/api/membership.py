@@ -4,7 +4,8 @@ from marshmallow import Schema, fields, validate
 from app.api.core import current_user, endpoint
 from app.models.membership import MEMBERSHIP_STATUSES
 from app.models.user import ENTITY_TYPES
-from app.services import catalogue, membership
+from app.services.membership import catalogue
+from app.services.membership import records as membership
 
 
 class MembershipOut(Schema):

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields
 
 from app.api.core import current_user, endpoint
-from app.services import notifications, scheduler
+from app.services.jobs import notifications, scheduler
 
 
 class NotificationOut(Schema):

@@ -3,8 +3,12 @@ from flask import current_app, request
 
 from app.api import schemas as s
 from app.api.core import current_user, endpoint
-from app.services import cases, companies, deployments, tasks, users
 from app.services.errors import Invalid
+from app.services.identity import users
+from app.services.membership import companies
+from app.services.repository import deployments
+from app.services.runtime import cases
+from app.services.tasks import actions as tasks
 
 
 @endpoint("/auth/token", "POST", body=s.TokenRequest(), response=s.TokenResponse(),

@@ -8,11 +8,15 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, Company, HumanTask, User
-from app.services import tasks
-from app.services.cases import start_case
-from app.services.catalogue import criteria_for, eligibility_rules, ensure_sample_catalogue
 from app.services.errors import NotFound
-from app.services.users import create_user
+from app.services.identity.users import create_user
+from app.services.membership.catalogue import (
+    criteria_for,
+    eligibility_rules,
+    ensure_sample_catalogue,
+)
+from app.services.runtime.cases import start_case
+from app.services.tasks import actions as tasks
 
 DEMO_PASSWORD = "safeport"
 #: legal name, entity type, identifiers, how far its case goes

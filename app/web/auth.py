@@ -4,8 +4,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.services import signin
 from app.services.errors import Invalid, ServiceError
+from app.services.identity import signin
 from app.web import WebUser, actor, start_page
 
 bp = Blueprint("auth", __name__)

@@ -2,8 +2,9 @@
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
-from app.services import casepage, cases, comments, documents
 from app.services.errors import Invalid
+from app.services.runtime import cases
+from app.services.tasks import casepage, comments, documents
 from app.web import actor
 
 bp = Blueprint("cases", __name__)

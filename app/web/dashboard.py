@@ -2,8 +2,9 @@
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from app.services import dashboard as figures
-from app.services import designer, scheduler
+from app.services.jobs import scheduler
+from app.services.repository import designer
+from app.services.tasks import dashboard as figures
 from app.web import actor
 
 bp = Blueprint("dashboard", __name__)

@@ -6,8 +6,8 @@ view parses its input, calls one designer service and answers JSON.
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from app.services import designer
 from app.services.errors import Invalid, ServiceError
+from app.services.repository import designer
 from app.web import actor
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")

@@ -5,7 +5,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from app.models.user import ENTITY_TYPES
-from app.services import tasks, worklist
+from app.services.tasks import actions as tasks
+from app.services.tasks import inbox as worklist
 from app.web import actor
 
 bp = Blueprint("inbox", __name__)

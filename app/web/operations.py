@@ -5,8 +5,8 @@ import json
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from app.services import cases, management
 from app.services.errors import Invalid, ServiceError
+from app.services.runtime import cases, management
 from app.web import actor
 
 bp = Blueprint("operations", __name__)

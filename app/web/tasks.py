@@ -2,8 +2,8 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from app.services import drafts
 from app.services.errors import Conflict, Invalid
+from app.services.tasks import drafts
 from app.web import actor, formdata
 
 bp = Blueprint("tasks", __name__)

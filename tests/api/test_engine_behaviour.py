@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
 from app.models import Case, MessageSubscription
-from app.services.timers import fire_due_timers, next_due_at
+from app.services.runtime.timers import fire_due_timers, next_due_at
 from tests.helpers import deploy, start
 
 

@@ -14,7 +14,7 @@ def _post_json(client, url, xml):
 
 
 def test_process_list_shows_versions_deployer_hash_and_cases(world, client, sign_in):
-    from app.services import deployments
+    from app.services.repository import deployments
 
     deployments.deploy(world["users"]["designer"],
                        {"two_lanes.bpmn": V1.replace("Review request", "Review it").encode()})
@@ -61,7 +61,7 @@ def test_open_edit_save_reopen_download_and_discard_a_draft(world, client, sign_
     assert download.text == edited
 
     # another designer does not see this draft
-    from app.services.users import create_user
+    from app.services.identity.users import create_user
     create_user(None, username="other", password="password-1", role="designer",
                 email="other@example.test")
     assert db.session.scalar(select(DiagramDraft.user_id)) == world["users"]["designer"].id
@@ -141,7 +141,7 @@ def test_unknown_process_and_oversized_draft(world, client, sign_in, app, monkey
 
 
 def test_a_draft_older_than_the_newest_version_is_flagged(world, client, sign_in):
-    from app.services import deployments
+    from app.services.repository import deployments
 
     sign_in("designer")
     client.post("/designer/two_lanes/draft", json={"xml": V1.replace("Review", "Check")})

@@ -1,7 +1,8 @@
 """Compare and migrate pages, and the case actions (suspend, resume, terminate, retry)."""
 from app.extensions import db
 from app.models import AuditEvent, Case, Company
-from app.services import cases, deployments
+from app.services.repository import deployments
+from app.services.runtime import cases
 from tests.helpers import bpmn
 
 V1 = bpmn("two_lanes.bpmn")
@@ -91,7 +92,7 @@ def test_suspend_resume_and_terminate_from_the_case_page(world, client, sign_in)
 
 def test_admin_retries_a_case_in_error_with_corrected_data(world, client, sign_in):
     from app.models import HumanTask
-    from app.services import tasks
+    from app.services.tasks import actions as tasks
 
     deployments.deploy(None, {"failing_script.bpmn": bpmn("failing_script.bpmn")})
     company = db.session.query(Company).first()

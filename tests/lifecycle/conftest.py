@@ -7,7 +7,7 @@ import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from app.services.catalogue import SAMPLE_CATALOGUE, import_catalogue, read_rows
+from app.services.membership.catalogue import SAMPLE_CATALOGUE, import_catalogue, read_rows
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 #: generous defaults: nothing fires unless a test shrinks the period it exercises

@@ -3,7 +3,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from app.services.timers import fire_due_timers
+from app.services.runtime.timers import fire_due_timers
 
 UNMET = ("2.1", "6.2")  # Must criteria the sample applicant reports as not met
 

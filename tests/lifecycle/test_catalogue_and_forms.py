@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Criterion
-from app.services.catalogue import SAMPLE_CATALOGUE
+from app.services.membership.catalogue import SAMPLE_CATALOGUE
 from tests.lifecycle.flow import (
     PROFILE,
     do,

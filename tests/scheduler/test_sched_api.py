@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.models import HumanTask
-from app.services import reminders
+from app.services.jobs import reminders
 from tests.scheduler.sched_helpers import deploy_ok, start_case
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import OutboxEmail
 from app.models.types import utcnow
-from app.services import mail
+from app.services.jobs import mail
 
 
 def _queue(n: int) -> list[int]:

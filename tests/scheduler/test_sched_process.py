@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Case, HumanTask, OutboxEmail, SchedulerHeartbeat
 from app.models.types import utcnow
-from app.services import mail, scheduler
+from app.services.jobs import mail, scheduler
 from tests.scheduler.sched_helpers import (
     clone_case,
     deploy_ok,

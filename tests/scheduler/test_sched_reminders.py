@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import HumanTask, Notification, ReminderSent, User
-from app.services import mail, notifications, reminders
 from app.services.errors import NotFound
+from app.services.jobs import mail, notifications, reminders
 from tests.scheduler.sched_helpers import deploy_ok, events, start_case
 
 

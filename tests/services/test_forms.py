@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from app.services import forms
-from app.services.form_conditions import condition_schema, evaluate, parse_condition
-from app.services.forms import (
+from app.services.forms import definition as forms
+from app.services.forms.conditions import condition_schema, evaluate, parse_condition
+from app.services.forms.definition import (
     REQUIRED_MESSAGE,
     FormDefinitionError,
     evaluate_condition,

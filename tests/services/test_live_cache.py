@@ -5,7 +5,10 @@ from app import create_app
 from app.engine import InstanceCache
 from app.extensions import db
 from app.models import AuditEvent, Company, HumanTask, User
-from app.services import cases, deployments, instances, tasks
+from app.services.repository import deployments
+from app.services.runtime import cases
+from app.services.runtime import unit_of_work as instances
+from app.services.tasks import actions as tasks
 from tests.conftest import make_config
 from tests.helpers import bpmn
 

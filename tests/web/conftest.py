@@ -3,7 +3,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Company
-from app.services import cases, deployments, signin
+from app.services.identity import signin
+from app.services.repository import deployments
+from app.services.runtime import cases
 from tests.helpers import bpmn
 
 PASSWORD = "password-1"

@@ -2,7 +2,7 @@
 import io
 from pathlib import Path
 
-from app.services import tasks
+from app.services.tasks import actions as tasks
 
 PDF = b"%PDF-1.4\n% test evidence\n"
 

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Company, HumanTask
 from app.models.types import utcnow
-from app.services import cases
+from app.services.runtime import cases
 
 HTMX = {"HX-Request": "true"}
 
@@ -125,7 +125,7 @@ def test_applicant_sees_only_own_company_tasks(world, client, sign_in):
     cw = world["users"]["cw"]
     for case in (world["case"], world["other"]):
         task_id = db.session.scalar(select(HumanTask.id).where(HumanTask.case_id == case.id))
-        from app.services import tasks
+        from app.services.tasks import actions as tasks
         tasks.complete(cw, task_id, {"decision": "accept"})
     sign_in("acme")
     page = client.get("/inbox?view=applicant")
@@ -137,7 +137,7 @@ def test_applicant_sees_only_own_company_tasks(world, client, sign_in):
 
 
 def test_counts_stop_at_the_cap_and_paging_goes_on(world, client, sign_in, monkeypatch):
-    from app.services import worklist
+    from app.services.tasks import inbox as worklist
 
     monkeypatch.setattr(worklist, "COUNT_CAP", 3)
     monkeypatch.setattr(worklist, "PER_PAGE", 2)

@@ -2,8 +2,9 @@
 import time
 from datetime import UTC, datetime
 
-from app.services import cases, deployments
-from app.services.timers import fire_due_timers
+from app.services.repository import deployments
+from app.services.runtime import cases
+from app.services.runtime.timers import fire_due_timers
 from tests.helpers import bpmn
 
 

@@ -4,7 +4,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import AuditEvent, HumanTask
-from app.services import tasks
+from app.services.tasks import actions as tasks
 from app.web import formdata
 
 

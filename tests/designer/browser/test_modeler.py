@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import ProcessVersion
 from app.models.designer import DiagramDraft
-from app.services import deployments
+from app.services.repository import deployments
 from tests.helpers import bpmn
 from tests.web.browser.conftest import sign_in
 

@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Company, HumanTask
-from app.services import cases, deployments, tasks
+from app.services.repository import deployments
+from app.services.runtime import cases
+from app.services.tasks import actions as tasks
 from tests.helpers import bpmn
 from tests.web.browser.conftest import sign_in
 

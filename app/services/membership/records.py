@@ -16,9 +16,9 @@ from app.models import Case, Company, Membership, User
 from app.models.membership import MEMBERSHIP_STATUSES, MILESTONES
 from app.models.types import utcnow
 from app.services import audit
-from app.services.access import get_company, require_role
-from app.services.company_profile import load_profile, profile_of, replace_profile
 from app.services.errors import Invalid
+from app.services.identity.access import get_company, require_role
+from app.services.membership.company_profile import load_profile, profile_of, replace_profile
 
 EFFECT_KINDS = ("membership", "company_profile", "notice", "continue_as", "close_other_cases")
 NOTICE_KINDS = ("reminder", "escalation", "notice")
@@ -115,8 +115,8 @@ def _apply_membership(case: Case, values: dict[str, Any], actor: User | None) ->
 
 def _continue_as(case: Case, values: dict[str, Any], actor: User | None) -> None:
     """Start the next bounded instance (e.g. the next membership year) for the company."""
-    from app.services import instances
-    from app.services.deployments import latest_version
+    from app.services.repository.deployments import latest_version
+    from app.services.runtime import unit_of_work as instances
 
     version = latest_version(values["process_id"])
     company = db.session.get(Company, case.company_id)
@@ -152,7 +152,7 @@ def submission_problems(form_key: str | None, data: dict[str, Any],
 
 def _close_other_cases(case: Case, reason: str, actor: User | None) -> None:
     """Terminate the company's other open cases (withdrawal): tasks and timers end with them."""
-    from app.services import instances
+    from app.services.runtime import unit_of_work as instances
 
     others = db.session.scalars(select(Case.id).where(
         Case.company_id == case.company_id, Case.id != case.id,

@@ -8,9 +8,9 @@ from app.extensions import db
 from app.models import HumanTask, User
 from app.models.types import utcnow
 from app.models.web import TaskDraft
-from app.services import tasks
-from app.services.access import check_may_work_on, get_task
 from app.services.errors import Conflict
+from app.services.identity.access import check_may_work_on, get_task
+from app.services.tasks import actions as tasks
 
 
 def get_draft(actor: User, task_id: int) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Case, HumanTask, User
 from app.models.types import utcnow
-from app.services.access import require_role
+from app.services.identity.access import require_role
 
 HORIZON = timedelta(days=90)
 SAMPLE = 5000

@@ -10,8 +10,8 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Case, HumanTask, Notification, User
 from app.models.types import utcnow
-from app.services import mail
 from app.services.errors import NotFound
+from app.services.jobs import mail
 
 ROLE_LABELS = {"applicant": "Applicant", "case_worker": "Case worker", "specialist": "Specialist"}
 

@@ -11,9 +11,9 @@ from app.extensions import db
 from app.models import Case, ProcessModel, ProcessVersion, User
 from app.models.user import TASK_ROLES
 from app.services import audit
-from app.services.access import require_role
 from app.services.errors import Invalid, NotFound
-from app.services.forms import FormDefinitionError, load_form
+from app.services.forms.definition import FormDefinitionError, load_form
+from app.services.identity.access import require_role
 
 DIAGRAM_SUFFIXES = (".bpmn", ".bpmn20.xml")
 

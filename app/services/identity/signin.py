@@ -7,8 +7,8 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import User
-from app.services import users
 from app.services.errors import Invalid, ServiceError, Unauthorized
+from app.services.identity import users
 
 MIN_PASSWORD_LENGTH = 10
 

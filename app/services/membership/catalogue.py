@@ -17,10 +17,10 @@ from app.models import Case, Criterion, User
 from app.models.criteria import CATEGORIES, DESIGNATIONS, FOCUS_AREAS
 from app.models.user import ENTITY_TYPES
 from app.services import audit
-from app.services.access import require_role
 from app.services.errors import Invalid
+from app.services.identity.access import require_role
 
-CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "catalogue"
+CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "catalogue"
 SAMPLE_CATALOGUE = CATALOGUE_DIR / "sample_catalogue.csv"
 COLUMNS = ("entity_type", "criterion_id", "category", "focus_area", "designation", "text",
            "guidance", "sample_wording")

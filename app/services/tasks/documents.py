@@ -11,8 +11,8 @@ from app.extensions import db
 from app.models import User
 from app.models.web import Document
 from app.services import audit
-from app.services.access import get_case
 from app.services.errors import Forbidden, Invalid, NotFound
+from app.services.identity.access import get_case
 
 #: extension -> (content type, magic prefixes the file must start with; empty: any text)
 ALLOWED = {

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, Case, HumanTask, ProcessVersion, User
 from app.models.web import Comment, Document
-from app.services import instances
-from app.services.access import get_case, get_company
 from app.services.errors import NotFound
+from app.services.identity.access import get_case, get_company
+from app.services.runtime import unit_of_work as instances
 
 #: process variables the lifecycle writes that describe the membership, in display order.
 MEMBERSHIP_FIELDS = (

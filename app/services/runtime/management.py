@@ -12,9 +12,10 @@ from app.engine.migration import MigrationPlan, compare_versions, migrate, plan_
 from app.extensions import db
 from app.models import Case, HumanTask, ProcessModel, ProcessVersion, User
 from app.models.types import utcnow
-from app.services import audit, instances
-from app.services.access import get_case, require_role
+from app.services import audit
 from app.services.errors import Conflict, NotFound
+from app.services.identity.access import get_case, require_role
+from app.services.runtime import unit_of_work as instances
 
 
 def get_version(process_id: str, number: int) -> ProcessVersion:

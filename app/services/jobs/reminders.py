@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import HumanTask, ReminderSent
 from app.models.types import utcnow
-from app.services import audit, notifications
+from app.services import audit
+from app.services.jobs import notifications
 
 OVERDUE = "overdue"
 

@@ -19,8 +19,9 @@ from app.extensions import db
 from app.models import Case, CaseState, HumanTask, MessageSubscription, ProcessVersion, User
 from app.models.types import utcnow
 from app.models.user import TASK_ROLES
-from app.services import audit, wakeup
+from app.services import audit
 from app.services.errors import Conflict, NotFound
+from app.services.jobs import wakeup
 
 STALE_MESSAGE = "the case was changed by someone else meanwhile; reload it and try again"
 LIVE = InstanceCache()
@@ -98,7 +99,7 @@ def start(case: Case, data: dict | None = None) -> Instance:
 
 
 def _check_effect(kind: str, values: dict) -> None:
-    from app.services.membership import check_effect
+    from app.services.membership.records import check_effect
 
     check_effect(kind, values)
 
@@ -126,7 +127,7 @@ def _save(case: Case, instance: Instance, actor: User | None, new: bool) -> None
     now = utcnow()
     effects = instance.take_effects()
     if effects:  # membership record changes the scripts emitted (issue 3)
-        from app.services.membership import apply_effects
+        from app.services.membership.records import apply_effects
 
         apply_effects(case, effects, actor)
     values = {"next_timer_at": instance.next_timer_at(),

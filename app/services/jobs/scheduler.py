@@ -31,7 +31,8 @@ from sqlalchemy import URL, func, select
 from app.extensions import db
 from app.models import AuditEvent, Case, OutboxEmail, SchedulerHeartbeat
 from app.models.types import utcnow
-from app.services import mail, reminders, timers, wakeup
+from app.services.jobs import mail, reminders, wakeup
+from app.services.runtime import timers
 
 log = logging.getLogger("safeport.scheduler")
 
@@ -307,7 +308,7 @@ def status(now: datetime | None = None, recent: int = 10) -> dict:
 
 def status_for(actor) -> dict:
     """`status()` for the admin page and API (admins only)."""
-    from app.services.access import require_role
+    from app.services.identity.access import require_role
 
     require_role(actor, "admin")
     return _jsonable(status())

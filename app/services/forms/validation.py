@@ -11,8 +11,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from app.services.form_conditions import evaluate_condition
-from app.services.forms import (
+from app.services.forms.conditions import evaluate_condition
+from app.services.forms.definition import (
     CHOICE_TYPES,
     MULTI_TYPES,
     PHONE_PATTERN,

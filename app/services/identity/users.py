@@ -6,8 +6,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Company, User
 from app.models.user import ROLES
-from app.services.access import require_role
 from app.services.errors import Invalid, Unauthorized
+from app.services.identity.access import require_role
 
 _TOKEN_SALT = "safeport-api-token"
 

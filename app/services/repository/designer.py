@@ -17,10 +17,10 @@ from app.extensions import db
 from app.models import ProcessModel, ProcessVersion, User
 from app.models.designer import DiagramDraft
 from app.models.types import utcnow
-from app.services import deployments
-from app.services.access import require_role
 from app.services.errors import Invalid, NotFound
-from app.services.forms import FormDefinitionError, parse_form
+from app.services.forms.definition import FormDefinitionError, parse_form
+from app.services.identity.access import require_role
+from app.services.repository import deployments
 
 FORM_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", re.ASCII)
 PROCESS_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.services.form_conditions import BoolOp, condition_schema, parse_condition
-from app.services.forms import (
+from app.services.forms.conditions import BoolOp, condition_schema, parse_condition
+from app.services.forms.definition import (
     BLANK_PATTERN,
     CHOICE_TYPES,
     DATETIME_FORMATS,

@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 from app.engine import MessageNotExpected, correlation_key
 from app.extensions import db
 from app.models import AuditEvent, Case, HumanTask, MessageSubscription, User
-from app.services import audit, instances
-from app.services.access import get_case, get_company, require_role, visible_company_id
-from app.services.deployments import latest_version
+from app.services import audit
 from app.services.errors import Conflict, Invalid, NotFound
+from app.services.identity.access import get_case, get_company, require_role, visible_company_id
+from app.services.repository.deployments import latest_version
+from app.services.runtime import unit_of_work as instances
 
 
 def start_case(actor: User, *, company_id: int, process_id: str | None = None,

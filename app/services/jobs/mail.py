@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import OutboxEmail
 from app.models.types import utcnow
-from app.services import wakeup
+from app.services.jobs import wakeup
 
 #: Failures that say nothing about the message: the server is down, slow or dropped us.
 CONNECTION_ERRORS = (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected,

@@ -8,13 +8,20 @@ from app.engine import TaskNotReady
 from app.extensions import db
 from app.models import Case, HumanTask, User
 from app.models.user import TASK_ROLES
-from app.services import audit, instances, notifications
-from app.services.access import check_may_work_on, check_task_access, get_task, require_role
-from app.services.catalogue import expand_form
+from app.services import audit
 from app.services.errors import Conflict, Forbidden, Invalid
-from app.services.forms import to_json_schema, validate_submission
-from app.services.membership import submission_problems
-from app.services.users import get_user_by_username
+from app.services.forms.definition import to_json_schema, validate_submission
+from app.services.identity.access import (
+    check_may_work_on,
+    check_task_access,
+    get_task,
+    require_role,
+)
+from app.services.identity.users import get_user_by_username
+from app.services.jobs import notifications
+from app.services.membership.catalogue import expand_form
+from app.services.membership.records import submission_problems
+from app.services.runtime import unit_of_work as instances
 
 SCOPES = ("mine", "role", "all")
 

@@ -3,8 +3,8 @@ from app.extensions import db
 from app.models import User
 from app.models.web import Comment
 from app.services import audit
-from app.services.access import get_case
 from app.services.errors import Invalid
+from app.services.identity.access import get_case
 
 MAX_COMMENT = 5000
 

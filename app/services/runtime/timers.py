@@ -12,8 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db
 from app.models import Case
 from app.models.types import utcnow
-from app.services import audit, instances
+from app.services import audit
 from app.services.errors import Conflict
+from app.services.runtime import unit_of_work as instances
 
 
 def _claim_due_case(now: datetime, skip: set[int]) -> Case | None:

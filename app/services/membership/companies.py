@@ -2,9 +2,9 @@
 from app.extensions import db
 from app.models import Company, User
 from app.models.user import ENTITY_TYPES
-from app.services.access import get_company as _visible_company
-from app.services.access import require_role
 from app.services.errors import Invalid
+from app.services.identity.access import get_company as _visible_company
+from app.services.identity.access import require_role
 
 
 def create_company(actor: User, *, legal_name: str, entity_type: str,

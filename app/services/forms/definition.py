@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from app.services.form_conditions import (
+from app.services.forms.conditions import (
     FormDefinitionError,
     evaluate_condition,
     parse_condition,
@@ -24,7 +24,7 @@ __all__ = ["FormDefinitionError", "evaluate_condition", "load_form", "parse_form
 
 def to_json_schema(form: dict[str, Any]) -> dict[str, Any]:
     """A JSON Schema (2020-12) describing the data `form` accepts (see form_schema)."""
-    from app.services.form_schema import form_json_schema
+    from app.services.forms.schema import form_json_schema
 
     return form_json_schema(form)
 
@@ -33,7 +33,7 @@ def validate_submission(form: dict[str, Any], data: dict[str, Any],
                         context: dict[str, Any] | None = None
                         ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Validate submitted data against a form (see form_validation): (clean data, errors)."""
-    from app.services.form_validation import check_submission
+    from app.services.forms.validation import check_submission
 
     return check_submission(form, data, context)
 
