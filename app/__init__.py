@@ -5,7 +5,11 @@ import os
 from flask import Flask, jsonify
 from sqlalchemy import text
 
+from app import errors, web
+from app.api import bp as api_bp
+from app.cli import register_cli
 from app.extensions import db, migrate
+from app.services import setup as services
 
 
 def create_app(config_object: object | str | None = None) -> Flask:
@@ -23,16 +27,10 @@ def create_app(config_object: object | str | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..",
                                                      "migrations"))
-    from app import (
-        models,  # noqa: F401  (register the tables with the metadata)
-        web,
-    )
-    from app.api import bp as api_bp
-    from app.cli import register_cli
-    from app.models import web as web_models  # noqa: F401  (the web UI's tables)
-
+    services.init_app(app)
     app.register_blueprint(api_bp)
-    web.init_app(app)
+    web.init_app(app, csrf_exempt=(api_bp,))
+    errors.init_app(app)
     register_cli(app)
 
     @app.get("/healthz")

@@ -98,7 +98,7 @@ def register_scheduler_cli(app: Flask) -> None:
     @scheduler.command("status")
     def scheduler_status_command() -> None:
         """Show what is due next, what fired recently and what failed."""
-        from app.services.jobs.scheduler import status
+        from app.services.jobs.status import status
 
         for line in _status_lines(status()):
             click.echo(line)

@@ -10,7 +10,7 @@ For each database, on the same diagrams, it times one completed user task three 
                  writing the rows SafePort writes per completion: UPDATE case_states (a real
                  SafePort state JSON of that depth), UPDATE the completed human_tasks row,
                  INSERT the next human_tasks row, INSERT two audit_events, UPDATE cases; COMMIT;
-(c) c_safeport   app.services.tasks.complete(user, task_id, {}).
+(c) c_safeport   app.services.tasks.actions.complete(user, task_id, {}).
 
 Scenarios: tests/data/bpmn/six_tasks.bpmn (N cases x 6 tasks), and tests/data/bpmn/loop.bpmn at
 the 5th and the 200th completed task of a case (completions 5..34 and 200..229). Every figure
@@ -189,12 +189,12 @@ class SafePort:
         from app.services.identity.users import create_user
         from app.services.membership.companies import create_company
         from app.services.repository.deployments import deploy
-        from app.services.runtime import unit_of_work as instances
+        from app.services.setup import clear_caches
 
         self.app = create_app(make_config(url))
         self.ctx = self.app.app_context()
         self.ctx.push()
-        instances.clear_caches()  # version ids repeat across databases
+        clear_caches()  # version ids repeat across databases
         reset_schema(url)
         upgrade()
         self.versions = {}

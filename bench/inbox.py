@@ -7,7 +7,7 @@ public schema is DROPPED and re-migrated on every run) with companies, users of 
 cases whose task rows are mostly completed with one open task each (half of them claimed),
 then measures for each role:
 
-  query  app.services.worklist.inbox_page(...)  (count, page of rows, tab counts, stages)
+  query  app.services.tasks.inbox.inbox_page(...)  (count, page of rows, tab counts, stages)
   page   GET /inbox through the Flask test client as that user (query + sign-in + template)
 
 for the views a user opens all day (My tasks, the role queue, sorted by priority, filtered

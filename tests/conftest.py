@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.services.runtime import unit_of_work as instances
+from app.services.setup import clear_caches
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -73,7 +73,7 @@ def _app_context(request, app):
         db.session.rollback()
         _empty_database()
         db.session.remove()
-        instances.clear_caches()
+        clear_caches()
 
 
 def _empty_database() -> None:

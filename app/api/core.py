@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
-from app.services.errors import Invalid, ServiceError, Unauthorized
+from app.services.errors import Invalid, Unauthorized
 from app.services.identity.users import user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -89,41 +89,3 @@ def endpoint(rule: str, method: str = "GET", *, body: Schema | None = None,
         return wrapper
 
     return decorator
-
-
-def error_response(error: str, message: str, details: Any, status: int):
-    """The one error shape of the API: {"error", "message", "details"}."""
-    return jsonify(error=error, message=message, details=details), status
-
-
-@bp.errorhandler(ServiceError)
-def _service_error(err: ServiceError):
-    response = error_response(err.code, err.message, err.details, err.status)
-    if err.status == 401:
-        response[0].headers["WWW-Authenticate"] = 'Bearer realm="safeport"'
-    return response
-
-
-def _is_api_request() -> bool:
-    return request.path == bp.url_prefix or request.path.startswith(bp.url_prefix + "/")
-
-
-# Routing errors happen before a blueprint is chosen, so blueprint-level 404/405 handlers
-# never see an unknown URL: handle them app-wide, for API paths only.
-@bp.app_errorhandler(404)
-def _not_found(err):
-    if not _is_api_request():
-        return err
-    return error_response("not_found", "no such API endpoint", [], 404)
-
-
-@bp.app_errorhandler(405)
-def _method_not_allowed(err):
-    if not _is_api_request():
-        return err
-    return error_response("method_not_allowed", "method not allowed here", [], 405)
-
-
-@bp.errorhandler(413)
-def _too_large(_err):
-    return error_response("too_large", "the request is larger than the server accepts", [], 413)

@@ -5,7 +5,7 @@ from app.api.core import current_user, endpoint
 from app.api.routes import uploaded_diagrams
 from app.api.schemas import CaseOut
 from app.services.repository import deployments
-from app.services.runtime import management
+from app.services.runtime import cases, migration
 
 
 class ValidationOut(Schema):
@@ -67,7 +67,7 @@ def validate_diagrams():
           response=VersionDiffOut(), tag="process models")
 def compare_versions(process_id, query):
     """Elements added, removed and changed between two versions (?from=1&to=2)."""
-    return management.compare(current_user(), process_id, query["from_version"],
+    return migration.compare(current_user(), process_id, query["from_version"],
                               query["to_version"])
 
 
@@ -75,7 +75,7 @@ def compare_versions(process_id, query):
           response=MigrationList(), tag="process models")
 def migrate_cases(process_id, body):
     """Move every running case of one version to another (dry run by default)."""
-    return {"items": management.migrate_cases(
+    return {"items": migration.migrate_cases(
         current_user(), process_id, body["from_version"], body["to_version"],
         dry_run=body["dry_run"])}
 
@@ -84,7 +84,7 @@ def migrate_cases(process_id, body):
           response=MigrationOut(), tag="cases")
 def migrate_case(case_id, body):
     """Move one case to another version of its process (dry run by default)."""
-    return management.migrate_case(current_user(), case_id, body["to_version"],
+    return migration.migrate_case(current_user(), case_id, body["to_version"],
                                    dry_run=body["dry_run"])
 
 
@@ -92,18 +92,18 @@ def migrate_case(case_id, body):
           tag="cases")
 def suspend_case(case_id, body):
     """Hold a case: nothing can be completed and no timer fires until it is resumed."""
-    return management.suspend_case(current_user(), case_id, body["reason"])
+    return cases.suspend_case(current_user(), case_id, body["reason"])
 
 
 @endpoint("/cases/<int:case_id>/resume", "POST", body=ReasonRequest(), response=CaseOut(),
           tag="cases")
 def resume_case(case_id, body):
     """Let a suspended case run again."""
-    return management.resume_case(current_user(), case_id, body["reason"])
+    return cases.resume_case(current_user(), case_id, body["reason"])
 
 
 @endpoint("/cases/<int:case_id>/terminate", "POST", body=ReasonRequest(), response=CaseOut(),
           tag="cases")
 def terminate_case(case_id, body):
     """End a case for good, cancelling its open tasks."""
-    return management.terminate_case(current_user(), case_id, body["reason"])
+    return cases.terminate_case(current_user(), case_id, body["reason"])

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields
 
 from app.api.core import current_user, endpoint
-from app.services.jobs import notifications, scheduler
+from app.services.jobs import notifications, status
 
 
 class NotificationOut(Schema):
@@ -79,4 +79,4 @@ class SchedulerStatusOut(Schema):
 @endpoint("/scheduler/status", response=SchedulerStatusOut(), tag="scheduler")
 def scheduler_status():
     """What is due next, what fired, what failed (admins)."""
-    return scheduler.status_for(current_user())
+    return status.status_for(current_user())

@@ -7,8 +7,9 @@ from app.services.errors import Invalid
 from app.services.identity import users
 from app.services.membership import companies
 from app.services.repository import deployments
-from app.services.runtime import cases
+from app.services.runtime import cases, messages
 from app.services.tasks import actions as tasks
+from app.services.tasks import inbox
 
 
 @endpoint("/auth/token", "POST", body=s.TokenRequest(), response=s.TokenResponse(),
@@ -95,14 +96,14 @@ def case_events(case_id):
           response=s.CaseOut(), tag="cases")
 def send_message(case_id, name, body):
     """Deliver a message to a case that waits for it."""
-    return cases.send_message(current_user(), case_id, name, body["payload"])
+    return messages.send_message(current_user(), case_id, name, body["payload"])
 
 
 @endpoint("/messages/<name>", "POST", body=s.CorrelateRequest(), response=s.CorrelateOut(),
           tag="cases")
 def correlate_message(name, body):
     """Deliver a message to every case waiting for it with the given correlation values."""
-    ids = cases.correlate_message(current_user(), name, body["correlation"], body["payload"])
+    ids = messages.correlate_message(current_user(), name, body["correlation"], body["payload"])
     return {"case_ids": ids}
 
 
@@ -116,7 +117,7 @@ def retry_case(case_id, body):
 @endpoint("/tasks", query=s.TaskQuery(), response=s.TaskList(), tag="tasks")
 def list_tasks(query):
     """An inbox: my tasks, a role's queue, or all (admins); soonest due first."""
-    items, total = tasks.inbox(current_user(), **query)
+    items, total = inbox.inbox(current_user(), **query)
     return {"items": items, "total": total, "page": query["page"],
             "per_page": query["per_page"]}
 

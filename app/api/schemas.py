@@ -1,6 +1,7 @@
 """Marshmallow schemas for every input and output of the JSON API."""
 from marshmallow import Schema, fields, validate
 
+from app.models.enums import CaseStatus, TaskState
 from app.models.user import ENTITY_TYPES, ROLES, TASK_ROLES
 
 
@@ -109,8 +110,8 @@ class TaskQuery(Schema):
     scope = fields.String(load_default="mine", validate=validate.OneOf(("mine", "role", "all")))
     role = fields.String(load_default=None, validate=validate.OneOf(TASK_ROLES))
     case_id = fields.Integer(load_default=None)
-    state = fields.String(load_default="ready",
-                          validate=validate.OneOf(("ready", "completed", "cancelled")))
+    state = fields.String(load_default=TaskState.READY.value,
+                          validate=validate.OneOf([s.value for s in TaskState]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -162,7 +163,7 @@ class CaseDetailOut(CaseOut):
 
 class CaseQuery(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(
-        ("running", "completed", "error", "suspended", "terminated")))
+        [s.value for s in CaseStatus]))
     company_id = fields.Integer(load_default=None)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

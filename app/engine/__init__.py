@@ -14,11 +14,12 @@ from app.engine.instance import (
     correlation_key,
 )
 from app.engine.serializer import FORMAT_VERSION as STATE_FORMAT_VERSION
+from app.engine.serializer import SpecCache
 from app.engine.specs import DeployError, Problem, ProcessPackage, compile_diagrams
 
 __all__ = [
     "STATE_FORMAT_VERSION",
     "DeployError", "EngineError", "HumanTaskInfo", "Instance", "InstanceCache",
-    "MessageNotExpected", "Problem", "ProcessPackage", "TaskNotReady", "VersionRef",
+    "MessageNotExpected", "Problem", "ProcessPackage", "SpecCache", "TaskNotReady", "VersionRef",
     "compile_diagrams", "correlation_key",
 ]

@@ -20,7 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.roles import DEFAULT_ROLE, lane_to_role
 from app.engine.sandbox import SandboxError, _plain_problem, sandboxed_script_engine
-from app.engine.serializer import SPECS, dump_state, load_state
+from app.engine.serializer import SPECS, SpecCache, dump_state, load_state
 from app.engine.specs import form_key_of, task_properties
 from app.engine.timers import due_from_value, fire_instant
 
@@ -64,10 +64,16 @@ class HumanTaskInfo:
 
 @dataclass(frozen=True)
 class VersionRef:
-    """Identifies a stored process version and how to fetch its spec JSON on a cache miss."""
+    """Identifies a stored process version, how to fetch its spec JSON on a cache miss, and the
+    cache its restored specs live in (the caller's; a process-wide one by default)."""
 
     key: object
     spec_json: Callable[[], str]
+    cache: SpecCache = SPECS
+
+    def specs(self) -> tuple:
+        """(spec, subprocess_specs, default_roles), restored once per cache."""
+        return self.cache.get(self.key, self.spec_json)
 
 
 def correlation_key(values: Mapping[str, Any]) -> str:
@@ -98,7 +104,7 @@ class Instance:
               settings: Mapping[str, Any], data: dict | None = None,
               effect_check: EffectCheck | None = None) -> "Instance":
         """Create an instance and run it to its first wait state (errors are kept, not raised)."""
-        spec, subprocess_specs, default_roles = SPECS.get(version.key, version.spec_json)
+        spec, subprocess_specs, default_roles = version.specs()
         workflow = BpmnWorkflow(spec, subprocess_specs,
                                 script_engine=sandboxed_script_engine(settings))
         if data:
@@ -115,7 +121,7 @@ class Instance:
              settings: Mapping[str, Any], effect_check: EffectCheck | None = None
              ) -> "Instance":
         """Restore a stored instance; the script engine is attached again (it is not stored)."""
-        specs = SPECS.get(version.key, version.spec_json)
+        specs = version.specs()
         workflow = load_state(state_json, specs, version.spec_json)
         instance = cls(workflow, specs[2], roles)
         instance._attach_script_engine(settings, effect_check)

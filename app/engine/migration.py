@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, migrate_workfl
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.instance import Instance, VersionRef
-from app.engine.serializer import FULL, SPECS
+from app.engine.serializer import FULL
 
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -43,8 +43,8 @@ def _element_ids(specs) -> list[str]:
 
 def compare_versions(old: VersionRef, new: VersionRef) -> VersionDiff:
     """Added, removed and changed elements per process between two stored versions."""
-    old_spec, old_deps, _ = SPECS.get(old.key, old.spec_json)
-    new_spec, new_deps, _ = SPECS.get(new.key, new.spec_json)
+    old_spec, old_deps, _ = old.specs()
+    new_spec, new_deps, _ = new.specs()
     result = VersionDiff()
     pairs = {old_spec.name: (old_spec, new_spec if new_spec.name == old_spec.name else None)}
     for name, spec in old_deps.items():
@@ -73,7 +73,7 @@ def compare_versions(old: VersionRef, new: VersionRef) -> VersionDiff:
 
 
 def _diff(instance: Instance, new: VersionRef):
-    new_spec, new_deps, _ = SPECS.get(new.key, new.spec_json)
+    new_spec, new_deps, _ = new.specs()
     workflow = instance.workflow
     top, subs = diff_workflow(FULL.registry, workflow, new_spec, new_deps)
     return top, subs, new_spec, new_deps
@@ -120,7 +120,7 @@ def migrate(instance: Instance, new: VersionRef) -> MigrationPlan:
         subprocess = workflow.subprocesses[sp_id]
         migrate_workflow(sub, subprocess, new_deps[subprocess.spec.name])
     migrate_workflow(top, workflow, new_spec)
-    instance.default_roles = SPECS.get(new.key, new.spec_json)[2]
+    instance.default_roles = new.specs()[2]
     instance._fragments.clear()
     instance._run_engine()
     return plan

@@ -121,14 +121,28 @@ def _check_timer(source: str, settings: dict) -> str | None:
 
 
 class _Checker:
+    """Collects every problem of a deployment; each spec and each form is checked once."""
+
     def __init__(self, roles, check_form, settings):
-        self.roles, self.check_form, self.settings = roles, check_form, settings
+        self.roles, self.settings = roles, settings
+        self._check_form = check_form
+        self._forms: dict[str, str | None] = {}
+        self._checked: set[str] = set()
         self.problems: list[Problem] = []
 
     def add(self, message, file=None, element_id=None, line=None):
         self.problems.append(Problem(message, file, element_id, line))
 
+    def form_problem(self, form_key: str) -> str | None:
+        """What is wrong with a form (None when it exists and is valid), asked once per key."""
+        if form_key not in self._forms:
+            self._forms[form_key] = self._check_form(form_key)
+        return self._forms[form_key]
+
     def check_spec(self, spec, default_role: str) -> None:
+        if spec.name in self._checked:
+            return
+        self._checked.add(spec.name)
         for task_spec in spec.task_specs.values():
             file = spec.file
             for what, source, mode in _spec_expressions(task_spec):
@@ -149,7 +163,7 @@ class _Checker:
                              f"no known role (known: {', '.join(self.roles)})", file,
                              task_spec.bpmn_id)
                 explicit = "formKey" in task_properties(task_spec)
-                form_problem = self.check_form(form_key_of(task_spec))
+                form_problem = self.form_problem(form_key_of(task_spec))
                 if form_problem and (explicit or "does not exist" not in form_problem):
                     self.add(f"user task '{task_spec.bpmn_id}': {form_problem}", file,
                              task_spec.bpmn_id)
@@ -167,12 +181,29 @@ def compile_diagrams(
 
     Raises DeployError listing every problem found.
     """
-    checker = _Checker(roles, check_form, settings or {})
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    texts: dict[str, str] = {}
-    default_roles: dict[str, str] = {}
     if not files:
         raise DeployError([Problem("no BPMN files were given")])
+    checker = _Checker(roles, check_form, settings or {})
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    texts, default_roles = _read_files(files, parser, checker, max_bytes)
+    if checker.problems:
+        raise DeployError(checker.problems)
+    process_ids = parser.get_process_ids()
+    if not process_ids:
+        raise DeployError([Problem("no executable process (isExecutable=\"true\") was found")])
+    packages = [package for process_id in process_ids
+                if (package := _package(parser, process_id, checker, texts, default_roles))]
+    _check_call_targets(parser, checker)
+    if checker.problems:
+        raise DeployError(_unique(checker.problems))
+    return packages
+
+
+def _read_files(files: dict[str, bytes | str], parser, checker: _Checker,
+                max_bytes: int) -> tuple[dict[str, str], dict[str, str]]:
+    """Parse each file safely into the parser; (text per file, default role per process)."""
+    texts: dict[str, str] = {}
+    default_roles: dict[str, str] = {}
     for name, data in files.items():
         try:
             tree = parse_xml(data, max_bytes)
@@ -187,7 +218,7 @@ def compile_diagrams(
             continue
         for process in tree.getroot().iter(f"{{{BPMN_NS}}}process"):
             role = _properties(process).get("defaultRole") or DEFAULT_ROLE
-            if role not in roles:
+            if role not in checker.roles:
                 checker.add(f"process '{process.get('id')}' names unknown default role '{role}'",
                             name, process.get("id"))
             default_roles[process.get("id")] = role
@@ -198,55 +229,44 @@ def compile_diagrams(
                         getattr(err, "line_number", None) or None)
         except (SpiffWorkflowException, etree.LxmlError) as err:
             checker.add(str(err), name)
-    if checker.problems:
-        raise DeployError(checker.problems)
-
-    packages = []
-    process_ids = parser.get_process_ids()
-    if not process_ids:
-        raise DeployError([Problem("no executable process (isExecutable=\"true\") was found")])
-    for process_id in process_ids:
-        try:
-            spec = parser.get_spec(process_id)
-            subprocess_specs = {
-                name: sub for name, sub in parser.get_subprocess_specs(
-                    process_id, require_call_activity_specs=False).items() if sub is not None
-            }
-        except ValidationException as err:
-            checker.add(str(err).split("\n")[0], getattr(err, "file_name", None) or None,
-                        getattr(err, "id", None) or None, getattr(err, "line_number", None) or None)
-            continue
-        except SpiffWorkflowException as err:
-            checker.add(f"process '{process_id}': {err}")
-            continue
-        all_specs = [spec, *subprocess_specs.values()]
-        form_keys, user_tasks = [], []
-        for each in all_specs:
-            checker.check_spec(each, default_roles.get(each.name, DEFAULT_ROLE))
-            for task_spec in each.task_specs.values():
-                if isinstance(task_spec, UserTask):
-                    user_tasks.append(task_spec.bpmn_id)
-                    if _has_form(checker, task_spec):
-                        form_keys.append(form_key_of(task_spec))
-        used_files = sorted({s.file for s in all_specs if s.file in texts})
-        packages.append(ProcessPackage(
-            process_id=process_id,
-            name=spec.description or process_id,
-            files={f: texts[f] for f in used_files},
-            spec_json=spec_to_json(spec, subprocess_specs, default_roles),
-            form_keys=sorted(set(form_keys)),
-            default_role=default_roles.get(process_id, DEFAULT_ROLE),
-            user_task_ids=user_tasks,
-        ))
-    _check_call_targets(parser, checker)
-    if checker.problems:
-        raise DeployError(_unique(checker.problems))
-    return packages
+    return texts, default_roles
 
 
-def _has_form(checker: _Checker, task_spec) -> bool:
-    """True when the task's form exists (a task without a form just takes a JSON object)."""
-    return checker.check_form(form_key_of(task_spec)) is None
+def _package(parser, process_id: str, checker: _Checker, texts: dict[str, str],
+             default_roles: dict[str, str]) -> ProcessPackage | None:
+    """One executable process with the specs it calls, checked; None when it cannot be built."""
+    try:
+        spec = parser.get_spec(process_id)
+        subprocess_specs = {
+            name: sub for name, sub in parser.get_subprocess_specs(
+                process_id, require_call_activity_specs=False).items() if sub is not None
+        }
+    except ValidationException as err:
+        checker.add(str(err).split("\n")[0], getattr(err, "file_name", None) or None,
+                    getattr(err, "id", None) or None, getattr(err, "line_number", None) or None)
+        return None
+    except SpiffWorkflowException as err:
+        checker.add(f"process '{process_id}': {err}")
+        return None
+    all_specs = [spec, *subprocess_specs.values()]
+    form_keys, user_tasks = [], []
+    for each in all_specs:
+        checker.check_spec(each, default_roles.get(each.name, DEFAULT_ROLE))
+        for task_spec in each.task_specs.values():
+            if isinstance(task_spec, UserTask):
+                user_tasks.append(task_spec.bpmn_id)
+                if checker.form_problem(form_key_of(task_spec)) is None:
+                    form_keys.append(form_key_of(task_spec))
+    used_files = sorted({s.file for s in all_specs if s.file in texts})
+    return ProcessPackage(
+        process_id=process_id,
+        name=spec.description or process_id,
+        files={f: texts[f] for f in used_files},
+        spec_json=spec_to_json(spec, subprocess_specs, default_roles),
+        form_keys=sorted(set(form_keys)),
+        default_role=default_roles.get(process_id, DEFAULT_ROLE),
+        user_task_ids=user_tasks,
+    )
 
 
 def _check_call_targets(parser, checker: _Checker) -> None:

@@ -9,12 +9,6 @@ from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import User
 
-EVENT_KINDS = (
-    "deployment", "case_started", "case_completed", "task_created", "task_claimed",
-    "task_unclaimed", "task_assigned", "task_completed", "task_cancelled", "timer_fired",
-    "message_received", "error", "retried",
-)
-
 
 class AuditEvent(db.Model):
     """Who did what, when, to which case. Rows are only ever inserted."""
@@ -26,7 +20,7 @@ class AuditEvent(db.Model):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))  #: an `AuditKind`
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

@@ -5,12 +5,10 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.enums import CaseStatus, TaskState
 from app.models.process import ProcessVersion
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import Company, User
-
-CASE_STATUSES = ("running", "completed", "error", "suspended", "terminated")
-TASK_STATES = ("ready", "completed", "cancelled")
 
 
 class Case(db.Model):
@@ -21,7 +19,7 @@ class Case(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.RUNNING, index=True)
     current_stage: Mapped[str | None] = mapped_column(String(200))
     error_message: Mapped[str | None] = mapped_column(Text)
     #: when the earliest timer this case waits on fires; the scheduler's only index.
@@ -67,7 +65,7 @@ class HumanTask(db.Model):
     bpmn_id: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))
-    state: Mapped[str] = mapped_column(String(20), default="ready")
+    state: Mapped[str] = mapped_column(String(20), default=TaskState.READY)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     priority: Mapped[int] = mapped_column(default=50)

@@ -19,6 +19,13 @@ MILESTONES = (
 )
 
 
+class CompanyDetail:
+    """The key and owner of a row of a company's profile details (mixed into each)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+
+
 class Membership(db.Model):
     """One record per company: status, tier and milestone dates, set only by the process."""
 
@@ -59,25 +66,21 @@ class CompanyProfile(db.Model):
     agreement_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class CompanyIdentifier(db.Model):
+class CompanyIdentifier(CompanyDetail, db.Model):
     """A trade identifier (IOR, EIN, MID, SCAC, USDOT, filer code, FMC, RFC...)."""
 
     __tablename__ = "company_identifiers"
     __table_args__ = (UniqueConstraint("company_id", "kind"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     value: Mapped[str] = mapped_column(String(40))
 
 
-class CompanyAddress(db.Model):
+class CompanyAddress(CompanyDetail, db.Model):
     """A postal address of a company (headquarters, mailing...)."""
 
     __tablename__ = "company_addresses"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="headquarters")
     line1: Mapped[str] = mapped_column(String(200))
     line2: Mapped[str | None] = mapped_column(String(200))
@@ -87,13 +90,11 @@ class CompanyAddress(db.Model):
     country: Mapped[str] = mapped_column(String(2))
 
 
-class CompanyContact(db.Model):
+class CompanyContact(CompanyDetail, db.Model):
     """A person at the company; the program needs a company officer among them."""
 
     __tablename__ = "company_contacts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
@@ -102,26 +103,22 @@ class CompanyContact(db.Model):
     is_primary: Mapped[bool] = mapped_column(default=False)
 
 
-class Facility(db.Model):
+class Facility(CompanyDetail, db.Model):
     """A site of the company (offices, warehouses, plants, yards) that validation may visit."""
 
     __tablename__ = "facilities"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(30))
     city: Mapped[str] = mapped_column(String(100))
     country: Mapped[str] = mapped_column(String(2))
 
 
-class BusinessPartner(db.Model):
+class BusinessPartner(CompanyDetail, db.Model):
     """A business partner in the company's supply chain (from the risk assessment)."""
 
     __tablename__ = "business_partners"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40))
     country: Mapped[str | None] = mapped_column(String(2))

@@ -8,10 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.case import HumanTask
+from app.models.enums import EmailStatus
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import User
-
-OUTBOX_STATES = ("pending", "sent", "failed")
 
 #: The reminder job's range scan: ready tasks by due date (declared here, created by 0003).
 Index("ix_human_tasks_state_due", HumanTask.state, HumanTask.due_at)
@@ -29,7 +28,7 @@ class OutboxEmail(db.Model):
     to_addr: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=EmailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)

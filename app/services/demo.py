@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, Company, HumanTask, User
+from app.models.enums import TaskState
 from app.services.errors import NotFound
 from app.services.identity.users import create_user
 from app.services.membership.catalogue import (
@@ -16,6 +17,7 @@ from app.services.membership.catalogue import (
     ensure_sample_catalogue,
 )
 from app.services.runtime.cases import start_case
+from app.services.runtime.unit_of_work import transaction
 from app.services.tasks import actions as tasks
 
 DEMO_PASSWORD = "safeport"
@@ -37,8 +39,8 @@ def seed_demo() -> list[str]:
         company = db.session.scalar(select(Company).where(Company.legal_name == legal_name))
         if company is None:
             company = Company(legal_name=legal_name, entity_type=entity_type)
-            db.session.add(company)
-            db.session.commit()
+            with transaction():
+                db.session.add(company)
             done.append(f"company {legal_name} ({entity_type})")
         companies.append(company)
     users = {"admin": "admin", "caseworker": "case_worker", "specialist": "specialist",
@@ -65,7 +67,8 @@ def seed_demo() -> list[str]:
 
 def _complete(actor: User, case_id: int, bpmn_id: str, data: dict[str, Any]) -> None:
     task = db.session.scalar(select(HumanTask).where(
-        HumanTask.case_id == case_id, HumanTask.bpmn_id == bpmn_id, HumanTask.state == "ready"))
+        HumanTask.case_id == case_id, HumanTask.bpmn_id == bpmn_id,
+        HumanTask.state == TaskState.READY))
     if task is None:
         raise RuntimeError(f"demo: task {bpmn_id} is not open in case {case_id}")
     tasks.complete(actor, task.id, data)
@@ -108,7 +111,7 @@ def _advance(case_id: int, company: Company, identifiers: dict[str, str], stage:
               {"vulnerabilities": _answers(company, "vulnerability")})
     plan = tasks.task_detail(applicant, db.session.scalar(select(HumanTask.id).where(
         HumanTask.case_id == case_id, HumanTask.bpmn_id == "risk_action_plan",
-        HumanTask.state == "ready"))).data.get("action_plan", [])
+        HumanTask.state == TaskState.READY))).data.get("action_plan", [])
     _complete(applicant, case_id, "risk_action_plan", {"action_plan": [
         {**item, "action": "Write and train the procedure", "owner": "Security manager",
          "due_date": "2027-06-30"} for item in plan]})

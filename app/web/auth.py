@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.services.errors import Invalid, ServiceError
 from app.services.identity import signin
-from app.web import WebUser, actor, start_page
+from app.web.session import WebUser, actor, start_page
 
 bp = Blueprint("auth", __name__)
 

@@ -5,7 +5,7 @@ from flask_login import login_required
 from app.services.errors import Invalid
 from app.services.runtime import cases
 from app.services.tasks import casepage, comments, documents
-from app.web import actor
+from app.web.session import actor
 
 bp = Blueprint("cases", __name__)
 

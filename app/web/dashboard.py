@@ -2,10 +2,10 @@
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from app.services.jobs import scheduler
+from app.services.jobs import status
 from app.services.repository import designer
 from app.services.tasks import dashboard as figures
-from app.web import actor
+from app.web.session import actor
 
 bp = Blueprint("dashboard", __name__)
 
@@ -29,4 +29,4 @@ def processes():
 @login_required
 def scheduler_status():
     """Admins: what the scheduler will do next, what fired, what failed (timers and email)."""
-    return render_template("dashboard/scheduler.html", info=scheduler.status_for(actor()))
+    return render_template("dashboard/scheduler.html", info=status.status_for(actor()))

@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from app.services.errors import Invalid, ServiceError
 from app.services.repository import designer
-from app.web import actor
+from app.web.session import actor
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 

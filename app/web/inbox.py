@@ -7,7 +7,8 @@ from flask_login import login_required
 from app.models.user import ENTITY_TYPES
 from app.services.tasks import actions as tasks
 from app.services.tasks import inbox as worklist
-from app.web import actor
+from app.services.tasks import views
+from app.web.session import actor
 
 bp = Blueprint("inbox", __name__)
 
@@ -73,7 +74,7 @@ def assign(task_id: int):
 @login_required
 def save_view():
     """Save the current filters under a name."""
-    saved = worklist.save_filter(actor(), request.form.get("name", ""),
+    saved = views.save_filter(actor(), request.form.get("name", ""),
                                  request.form.get("query", ""))
     flash(f"Saved the view “{saved.name}”.", "info")
     return redirect(url_for("inbox.index") + "?" + saved.query)
@@ -83,6 +84,6 @@ def save_view():
 @login_required
 def delete_view(view_id: int):
     """Forget a saved view."""
-    worklist.delete_filter(actor(), view_id)
+    views.delete_filter(actor(), view_id)
     flash("The saved view is gone.", "info")
     return redirect(url_for("inbox.index"))

@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from app.services.errors import Invalid, ServiceError
-from app.services.runtime import cases, management
-from app.web import actor
+from app.services.runtime import cases, migration
+from app.web.session import actor
 
 bp = Blueprint("operations", __name__)
 
@@ -27,7 +27,7 @@ def compare(process_id: str):
     if old is None or new is None:
         flash("Choose the two versions to compare.", "error")
         return redirect(url_for("dashboard.processes"))
-    diff = management.compare(actor(), process_id, old, new)
+    diff = migration.compare(actor(), process_id, old, new)
     return render_template("designer/compare.html", process_id=process_id, diff=diff)
 
 
@@ -49,7 +49,7 @@ def migrate_run(process_id: str):
     if old is None or new is None:
         flash("Choose both versions.", "error")
         return redirect(url_for("operations.migrate", process_id=process_id))
-    results = management.migrate_cases(actor(), process_id, old, new, dry_run=dry_run)
+    results = migration.migrate_cases(actor(), process_id, old, new, dry_run=dry_run)
     return render_template("designer/migrate.html", process_id=process_id, from_version=old,
                            to_version=new, results=results, dry_run=dry_run)
 
@@ -59,7 +59,7 @@ def migrate_run(process_id: str):
 def migrate_one(process_id: str, case_id: int):
     """Migrate one case (after its dry run said it is safe)."""
     old, new = _int("from"), _int("to")
-    result = management.migrate_case(actor(), case_id, new or 0, dry_run=False)
+    result = migration.migrate_case(actor(), case_id, new or 0, dry_run=False)
     if result["migrated"]:
         flash(f"Case {case_id} now runs on version {new}.", "info")
     else:
@@ -69,9 +69,9 @@ def migrate_one(process_id: str, case_id: int):
 
 
 _CASE_ACTIONS = {
-    "suspend": (management.suspend_case, "suspended"),
-    "resume": (management.resume_case, "resumed"),
-    "terminate": (management.terminate_case, "terminated"),
+    "suspend": (cases.suspend_case, "suspended"),
+    "resume": (cases.resume_case, "resumed"),
+    "terminate": (cases.terminate_case, "terminated"),
     "retry": (cases.retry_case, "retried"),
 }
 

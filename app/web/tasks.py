@@ -4,7 +4,8 @@ from flask_login import login_required
 
 from app.services.errors import Conflict, Invalid
 from app.services.tasks import drafts
-from app.web import actor, formdata
+from app.web import formdata
+from app.web.session import actor
 
 bp = Blueprint("tasks", __name__)
 

@@ -8,16 +8,16 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from app.services.forms import definition as forms
-from app.services.forms.conditions import condition_schema, evaluate, parse_condition
-from app.services.forms.definition import (
-    REQUIRED_MESSAGE,
+from app.services.forms.conditions import (
     FormDefinitionError,
+    condition_schema,
+    evaluate,
     evaluate_condition,
-    load_form,
-    parse_form,
-    to_json_schema,
-    validate_submission,
+    parse_condition,
 )
+from app.services.forms.definition import REQUIRED_MESSAGE, load_form, parse_form
+from app.services.forms.schema import to_json_schema
+from app.services.forms.validation import validate_submission
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "data" / "forms"
 

@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models import AuditEvent, Company, HumanTask, User
 from app.services.repository import deployments
 from app.services.runtime import cases
-from app.services.runtime import unit_of_work as instances
+from app.services.setup import clear_caches
 from app.services.tasks import actions as tasks
 from tests.conftest import make_config
 from tests.helpers import bpmn
@@ -59,4 +59,4 @@ def test_a_second_worker_moving_a_case_on_is_seen_by_the_first(app, database_url
     created = db.session.scalars(select(AuditEvent.details).where(
         AuditEvent.case_id == case_id, AuditEvent.kind == "task_created")).all()
     assert [d["element"] for d in created] == ["review", "answer", "outside"]
-    instances.clear_caches()
+    clear_caches()

@@ -1,7 +1,8 @@
-"""form-js form definitions: loading, structural checks, JSON Schema and server-side validation.
+"""form-js form definitions: loading and structural checks, analysed once per form.
 
-Forms are bpmn.io form-js schema files (``forms/<form_key>.form``). `validate_submission`
-is the authority on submitted data; `to_json_schema` describes it for clients.
+Forms are bpmn.io form-js schema files (``forms/<form_key>.form``). `validation` is the
+authority on submitted data and `schema` describes the same rules for clients; both read the
+`FormField`s analysed here.
 """
 from __future__ import annotations
 
@@ -14,28 +15,8 @@ from typing import Any
 
 from app.services.forms.conditions import (
     FormDefinitionError,
-    evaluate_condition,
     parse_condition,
 )
-
-__all__ = ["FormDefinitionError", "evaluate_condition", "load_form", "parse_form",
-           "to_json_schema", "validate_submission", "REQUIRED_MESSAGE"]
-
-
-def to_json_schema(form: dict[str, Any]) -> dict[str, Any]:
-    """A JSON Schema (2020-12) describing the data `form` accepts (see form_schema)."""
-    from app.services.forms.schema import form_json_schema
-
-    return form_json_schema(form)
-
-
-def validate_submission(form: dict[str, Any], data: dict[str, Any],
-                        context: dict[str, Any] | None = None
-                        ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Validate submitted data against a form (see form_validation): (clean data, errors)."""
-    from app.services.forms.validation import check_submission
-
-    return check_submission(form, data, context)
 
 JSON_SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 REQUIRED_MESSAGE = "Missing data for required field."

@@ -1,6 +1,6 @@
 """JSON Schema (2020-12) of the data a form-js form accepts, for API clients.
 
-The server's own validation (`forms.validate_submission`) stays the authority; this schema
+The server's own validation (`validation.validate_submission`) stays the authority; this schema
 describes the same rules so a generic client can render and pre-check a form.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _hide_text(hides: tuple[str, ...]) -> str:
     return "=" + " or ".join(f"({expr[1:].strip()})" for expr in hides)
 
 
-def form_json_schema(form: dict[str, Any]) -> dict[str, Any]:
+def to_json_schema(form: dict[str, Any]) -> dict[str, Any]:
     """A JSON Schema (2020-12) describing the data `form` accepts."""
     schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DRAFT}
     if isinstance(form.get("id"), str):

@@ -23,7 +23,7 @@ from app.services.forms.definition import (
 )
 
 
-def check_submission(form: dict[str, Any], data: dict[str, Any],
+def validate_submission(form: dict[str, Any], data: dict[str, Any],
                         context: dict[str, Any] | None = None
                         ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Validate submitted `data` against `form`: returns (clean_data, errors by field path).

@@ -5,10 +5,10 @@ from collections import defaultdict, deque
 
 from flask import current_app
 
-from app.extensions import db
 from app.models import User
 from app.services.errors import Invalid, ServiceError, Unauthorized
 from app.services.identity import users
+from app.services.runtime.unit_of_work import transaction
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -81,6 +81,6 @@ def change_password(actor: User, current: str, new: str, repeat: str) -> User:
         problems["repeat"] = ["does not match the new password"]
     if problems:
         raise Invalid("the password was not changed", problems)
-    actor.set_password(new, current_app.config["PASSWORD_HASH_METHOD"])
-    db.session.commit()
+    with transaction():
+        actor.set_password(new, current_app.config["PASSWORD_HASH_METHOD"])
     return actor

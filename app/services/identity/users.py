@@ -8,6 +8,7 @@ from app.models import Company, User
 from app.models.user import ROLES
 from app.services.errors import Invalid, Unauthorized
 from app.services.identity.access import require_role
+from app.services.runtime.unit_of_work import transaction
 
 _TOKEN_SALT = "safeport-api-token"
 
@@ -36,8 +37,8 @@ def create_user(actor: User | None, *, username: str, password: str, role: str,
         raise Invalid("the user cannot be created", problems)
     user = User(username=username, role=role, email=email, company_id=company_id)
     user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
-    db.session.add(user)
-    db.session.commit()
+    with transaction():
+        db.session.add(user)
     return user
 
 

@@ -19,8 +19,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import OutboxEmail
+from app.models.enums import EmailStatus
 from app.models.types import utcnow
 from app.services.jobs import wakeup
+from app.services.runtime.unit_of_work import transaction
 
 #: Failures that say nothing about the message: the server is down, slow or dropped us.
 CONNECTION_ERRORS = (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected,
@@ -45,7 +47,7 @@ def enqueue(to_addr: str | None, subject: str, body: str, *, case_id: int | None
     if not to_addr:
         return None
     subject = " ".join(subject.split())[:300]  # one line: a header cannot hold line breaks
-    email = OutboxEmail(to_addr=to_addr, subject=subject, body=body, status="pending",
+    email = OutboxEmail(to_addr=to_addr, subject=subject, body=body, status=EmailStatus.PENDING,
                         attempts=0, next_attempt_at=utcnow(), case_id=case_id, task_id=task_id)
     db.session.add(email)
     wakeup.poke(email.next_attempt_at)
@@ -55,7 +57,7 @@ def enqueue(to_addr: str | None, subject: str, body: str, *, case_id: int | None
 def next_attempt_at() -> datetime | None:
     """When the earliest pending email is due (now or later), or None."""
     return db.session.scalar(select(func.min(OutboxEmail.next_attempt_at))
-                             .where(OutboxEmail.status == "pending"))
+                             .where(OutboxEmail.status == EmailStatus.PENDING))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -66,7 +68,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _claim(now: datetime, seen: set[int]) -> OutboxEmail | None:
-    query = select(OutboxEmail).where(OutboxEmail.status == "pending",
+    query = select(OutboxEmail).where(OutboxEmail.status == EmailStatus.PENDING,
                                       OutboxEmail.next_attempt_at <= now)
     if seen:
         query = query.where(OutboxEmail.id.not_in(seen))
@@ -138,50 +140,55 @@ def send_due(now: datetime | None = None, limit: int = 500) -> SendReport:
     report, seen, connection = SendReport(), set(), _Connection()
     try:
         while len(seen) < limit:
-            email = _claim(now, seen)
-            if email is None:
-                db.session.rollback()
-                break
-            seen.add(email.id)
-            try:
-                message = _message(email)
-            except (ValueError, TypeError) as err:  # cannot be built: retrying will not help
-                email.status, email.last_error = "failed", f"bad message: {err}"[:2000]
-                report.failed += 1
-                db.session.commit()
-                continue
-            try:
-                connection.send(message)
-            except (smtplib.SMTPException, OSError) as err:
-                email.attempts += 1
-                email.last_error = f"{type(err).__name__}: {err}"[:2000]
-                permanent = _is_permanent(err)
-                limit_hit = email.attempts >= current_app.config["MAIL_MAX_PERMANENT_FAILURES"]
-                if permanent and limit_hit:
-                    email.status = "failed"
-                    report.failed += 1
-                else:
-                    email.next_attempt_at = now + backoff(email.attempts)
-                    report.retried += 1
-            else:
-                email.attempts += 1
-                email.status, email.sent_at, email.last_error = "sent", utcnow(), None
-                report.sent += 1
-            db.session.commit()
+            with transaction():
+                email = _claim(now, seen)
+                if email is None:
+                    break
+                seen.add(email.id)
+                _send_one(email, connection, now, report)
     finally:
         connection.close()
     return report
 
 
+def _send_one(email: OutboxEmail, connection: "_Connection", now: datetime,
+              report: SendReport) -> None:
+    """Hand one claimed email to the SMTP server and record the outcome on its row."""
+    try:
+        message = _message(email)
+    except (ValueError, TypeError) as err:  # cannot be built: retrying will not help
+        email.status, email.last_error = EmailStatus.FAILED, f"bad message: {err}"[:2000]
+        report.failed += 1
+        return
+    try:
+        connection.send(message)
+    except (smtplib.SMTPException, OSError) as err:
+        email.attempts += 1
+        email.last_error = f"{type(err).__name__}: {err}"[:2000]
+        permanent = _is_permanent(err)
+        limit_hit = email.attempts >= current_app.config["MAIL_MAX_PERMANENT_FAILURES"]
+        if permanent and limit_hit:
+            email.status = EmailStatus.FAILED
+            report.failed += 1
+        else:
+            email.next_attempt_at = now + backoff(email.attempts)
+            report.retried += 1
+    else:
+        email.attempts += 1
+        email.status, email.sent_at, email.last_error = EmailStatus.SENT, utcnow(), None
+        report.sent += 1
+
+
 def requeue_failed(ids: list[int] | None = None) -> int:
     """Put failed emails back in the queue (an admin fixed the address or the server)."""
-    query = select(OutboxEmail).where(OutboxEmail.status == "failed")
+    query = select(OutboxEmail).where(OutboxEmail.status == EmailStatus.FAILED)
     if ids:
         query = query.where(OutboxEmail.id.in_(ids))
-    emails = db.session.scalars(query).all()
-    for email in emails:
-        email.status, email.attempts, email.next_attempt_at = "pending", 0, utcnow()
-    db.session.commit()
+    with transaction():
+        emails = db.session.scalars(query).all()
+        for email in emails:
+            email.status, email.attempts, email.next_attempt_at = (EmailStatus.PENDING, 0,
+                                                                   utcnow())
     return len(emails)
 
 

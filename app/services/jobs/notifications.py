@@ -12,6 +12,7 @@ from app.models import Case, HumanTask, Notification, User
 from app.models.types import utcnow
 from app.services.errors import NotFound
 from app.services.jobs import mail
+from app.services.runtime.unit_of_work import transaction
 
 ROLE_LABELS = {"applicant": "Applicant", "case_worker": "Case worker", "specialist": "Specialist"}
 
@@ -93,17 +94,16 @@ def mark_read(user: User, notification_id: int | None = None,
                 Notification.id == notification_id, Notification.user_id == user.id)) is None:
             raise NotFound(f"notification {notification_id} not found")
         query = query.where(Notification.id == notification_id)
-    changed = db.session.execute(query.values(read_at=now or utcnow())).rowcount
-    db.session.commit()
+    with transaction():
+        changed = db.session.execute(query.values(read_at=now or utcnow())).rowcount
     return changed
 
 
 def mark_unread(user: User, notification_id: int) -> None:
     """Mark one notification unread again."""
-    changed = db.session.execute(update(Notification).where(
-        Notification.id == notification_id, Notification.user_id == user.id)
-        .values(read_at=None)).rowcount
-    if not changed:
-        db.session.rollback()
-        raise NotFound(f"notification {notification_id} not found")
-    db.session.commit()
+    with transaction():
+        changed = db.session.execute(update(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user.id)
+            .values(read_at=None)).rowcount
+        if not changed:
+            raise NotFound(f"notification {notification_id} not found")

@@ -15,13 +15,15 @@ from datetime import UTC, datetime, timedelta
 import isodate
 from flask import current_app
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import HumanTask, ReminderSent
+from app.models.enums import AuditKind, TaskState
 from app.models.types import utcnow
 from app.services import audit
+from app.services.errors import Conflict
 from app.services.jobs import notifications
+from app.services.runtime.unit_of_work import transaction
 
 OVERDUE = "overdue"
 
@@ -63,14 +65,14 @@ def _not_recorded(label: str):
 
 def _due_reminders(now: datetime, lead: Lead, limit: int) -> list[int]:
     return list(db.session.scalars(
-        select(HumanTask.id).where(HumanTask.state == "ready", HumanTask.due_at > now,
+        select(HumanTask.id).where(HumanTask.state == TaskState.READY, HumanTask.due_at > now,
                                    HumanTask.due_at <= now + lead.delta, _not_recorded(lead.label))
         .order_by(HumanTask.due_at).limit(limit)))
 
 
 def _due_escalations(now: datetime, limit: int) -> list[int]:
     return list(db.session.scalars(
-        select(HumanTask.id).where(HumanTask.state == "ready", HumanTask.due_at <= now,
+        select(HumanTask.id).where(HumanTask.state == TaskState.READY, HumanTask.due_at <= now,
                                    _not_recorded(OVERDUE))
         .order_by(HumanTask.due_at).limit(limit)))
 
@@ -89,17 +91,24 @@ def run_due(now: datetime | None = None, limit: int = 500) -> ReminderReport:
         for task_id in due:
             passed = [other for other in leads if other.delta > lead.delta]
             report.reminders += _handle(task_id, now, lead.label, passed, leads)
-    db.session.rollback()
     return report
 
 
 def _handle(task_id: int, now: datetime, label: str, longer: list[Lead],
             leads: list[Lead]) -> int:
     """Record and send one reminder (or the escalation) for a task; 0 if someone beat us."""
-    db.session.rollback()
+    try:
+        with transaction():
+            return _record_and_send(task_id, now, label, longer, leads)
+    except Conflict:  # the unique key: a concurrent scheduler already sent it
+        return 0
+
+
+def _record_and_send(task_id: int, now: datetime, label: str, longer: list[Lead],
+                     leads: list[Lead]) -> int:
     task = db.session.scalar(select(HumanTask).where(HumanTask.id == task_id)
                              .execution_options(populate_existing=True))
-    if task is None or task.state != "ready" or task.due_at is None:
+    if task is None or task.state != TaskState.READY or task.due_at is None:
         return 0
     if label == OVERDUE:
         if task.due_at > now:
@@ -115,16 +124,11 @@ def _handle(task_id: int, now: datetime, label: str, longer: list[Lead],
     for other in skipped:
         if other not in recorded:
             db.session.add(ReminderSent(task_id=task.id, lead=other, skipped=True, sent_at=now))
-    try:
-        db.session.flush()  # the unique key: a concurrent scheduler already sent it
-        if label == OVERDUE:
-            _escalate(task, now)
-        else:
-            _remind(task, label)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return 0
+    db.session.flush()  # a duplicate key here means a concurrent scheduler sent it
+    if label == OVERDUE:
+        _escalate(task, now)
+    else:
+        _remind(task, label)
     return 1
 
 
@@ -137,7 +141,7 @@ def _remind(task: HumanTask, label: str) -> None:
             task_id=task.id,
             email_body=f"Hello {person.username},\n\nThis task is due on {when}.\n\n"
                        + notifications.describe_task(task))
-    audit.record("reminder_sent", case_id=task.case_id, task_id=task.id, lead=label,
+    audit.record(AuditKind.REMINDER_SENT, case_id=task.case_id, task_id=task.id, lead=label,
                  recipients=[p.username for p in people])
 
 
@@ -153,7 +157,7 @@ def _escalate(task: HumanTask, now: datetime) -> None:
             email_body=f"Hello {person.username},\n\nThis task missed its deadline "
                        f"({_human(late)} ago) and is still open.\n\n"
                        + notifications.describe_task(task))
-    audit.record("deadline_escalated", case_id=task.case_id, task_id=task.id,
+    audit.record(AuditKind.DEADLINE_ESCALATED, case_id=task.case_id, task_id=task.id,
                  title=task.title, due_at=task.due_at.isoformat(),
                  recipients=[p.username for p in people.values()])
 
@@ -173,7 +177,7 @@ def next_due_at(now: datetime | None = None) -> datetime | None:
     instants = []
     for lead in [*lead_times(), Lead(OVERDUE, timedelta(0))]:
         due = db.session.scalar(select(func.min(HumanTask.due_at)).where(
-            HumanTask.state == "ready", HumanTask.due_at > now + lead.delta))
+            HumanTask.state == TaskState.READY, HumanTask.due_at > now + lead.delta))
         if due is not None:
             instants.append(due - lead.delta)
     return min(instants) if instants else None

@@ -15,10 +15,12 @@ from sqlalchemy import delete, func, select
 from app.extensions import db
 from app.models import Case, Criterion, User
 from app.models.criteria import CATEGORIES, DESIGNATIONS, FOCUS_AREAS
+from app.models.enums import AuditKind
 from app.models.user import ENTITY_TYPES
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.identity.access import require_role
+from app.services.runtime.unit_of_work import transaction
 
 CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "catalogue"
 SAMPLE_CATALOGUE = CATALOGUE_DIR / "sample_catalogue.csv"
@@ -107,13 +109,14 @@ def import_catalogue(actor: User | None, rows: list[tuple[str, dict[str, Any]]],
         problems.append("the catalogue has no rows")
     if problems:
         raise CatalogueError(problems)
-    db.session.execute(delete(Criterion))
-    db.session.add_all([Criterion(**item) for item in clean])
     counts: dict[str, int] = {}
     for item in clean:
         counts[item["entity_type"]] = counts.get(item["entity_type"], 0) + 1
-    audit.record("catalogue_imported", actor=actor, rows=len(clean), per_entity_type=counts)
-    db.session.commit()
+    with transaction():
+        db.session.execute(delete(Criterion))
+        db.session.add_all([Criterion(**item) for item in clean])
+        audit.record(AuditKind.CATALOGUE_IMPORTED, actor=actor, rows=len(clean),
+                     per_entity_type=counts)
     return counts
 
 

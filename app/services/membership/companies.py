@@ -5,6 +5,7 @@ from app.models.user import ENTITY_TYPES
 from app.services.errors import Invalid
 from app.services.identity.access import get_company as _visible_company
 from app.services.identity.access import require_role
+from app.services.runtime.unit_of_work import transaction
 
 
 def create_company(actor: User, *, legal_name: str, entity_type: str,
@@ -15,8 +16,8 @@ def create_company(actor: User, *, legal_name: str, entity_type: str,
         raise Invalid("the company cannot be created",
                       {"entity_type": [f"must be one of {', '.join(ENTITY_TYPES)}"]})
     company = Company(legal_name=legal_name, trade_name=trade_name, entity_type=entity_type)
-    db.session.add(company)
-    db.session.commit()
+    with transaction():
+        db.session.add(company)
     return company
 
 

@@ -1,9 +1,8 @@
 """Membership records: the process changes them through effects its scripts emit.
 
-A script calls `emit("membership", status="certified", certified_at=now())` (or
-`emit("company_profile", ...)`, `emit("notice", ...)`, `emit("continue_as", ...)`); the engine
-collects the effects and `apply_effects` writes them in the same transaction as the case's
-state, with an audit event each. Pages and the API only read the record.
+A script calls `emit("membership", status="certified", certified_at=now())` or
+`emit("company_profile", ...)`; the runtime's effect registry applies them in the case's unit
+of work, with an audit event each. Pages and the API only read the record.
 """
 from datetime import UTC, datetime
 from typing import Any
@@ -13,50 +12,51 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, Company, Membership, User
+from app.models.enums import AuditKind
 from app.models.membership import MEMBERSHIP_STATUSES, MILESTONES
 from app.models.types import utcnow
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.identity.access import get_company, require_role
 from app.services.membership.company_profile import load_profile, profile_of, replace_profile
+from app.services.runtime.state import EffectRegistry
+from app.services.runtime.unit_of_work import transaction
 
-EFFECT_KINDS = ("membership", "company_profile", "notice", "continue_as", "close_other_cases")
-NOTICE_KINDS = ("reminder", "escalation", "notice")
+
+def _check_membership(values: dict[str, Any]) -> None:
+    """Refuse (ValueError) a membership change the record cannot take, naming the problem."""
+    unknown = set(values) - {"status", "reason", "tier", *MILESTONES}
+    if unknown:
+        raise ValueError(f"emit('membership'): unknown field(s) {sorted(unknown)}; known: "
+                         f"status, reason, tier, {', '.join(MILESTONES)}")
+    if "status" in values and values["status"] not in MEMBERSHIP_STATUSES:
+        raise ValueError(f"emit('membership'): unknown status {values['status']!r}")
+    if values.get("tier") not in (None, 1, 2, 3):
+        raise ValueError("emit('membership'): tier must be 1, 2 or 3")
+    for name in MILESTONES:
+        if values.get(name) is not None:
+            _moment(values[name], name)
 
 
-def check_effect(kind: str, values: dict[str, Any]) -> None:
-    """Refuse (ValueError) an effect the services could not apply, naming the problem."""
-    if kind == "membership":
-        unknown = set(values) - {"status", "reason", "tier", *MILESTONES}
-        if unknown:
-            raise ValueError(f"emit('membership'): unknown field(s) {sorted(unknown)}; known: "
-                             f"status, reason, tier, {', '.join(MILESTONES)}")
-        if "status" in values and values["status"] not in MEMBERSHIP_STATUSES:
-            raise ValueError(f"emit('membership'): unknown status {values['status']!r}")
-        if values.get("tier") not in (None, 1, 2, 3):
-            raise ValueError("emit('membership'): tier must be 1, 2 or 3")
-        for name in MILESTONES:
-            if values.get(name) is not None:
-                _moment(values[name], name)
-    elif kind == "company_profile":
-        entity_type = values.get("entity_type")
-        try:
-            load_profile(Company(entity_type=entity_type),
-                         {k: v for k, v in values.items() if k != "entity_type"})
-        except ValidationError as err:
-            raise ValueError(f"emit('company_profile'): {err.messages}") from None
-    elif kind == "notice":
-        if values.get("kind") not in NOTICE_KINDS or not isinstance(values.get("message"), str):
-            raise ValueError(f"emit('notice') needs kind (one of {', '.join(NOTICE_KINDS)}) "
-                             "and a message")
-    elif kind == "continue_as":
-        if not isinstance(values.get("process_id"), str):
-            raise ValueError("emit('continue_as') needs process_id")
-    elif kind == "close_other_cases":
-        if not isinstance(values.get("reason"), str):
-            raise ValueError("emit('close_other_cases') needs a reason")
-    else:
-        raise ValueError(f"unknown effect {kind!r}; known: {', '.join(EFFECT_KINDS)}")
+def _check_company_profile(values: dict[str, Any]) -> None:
+    try:
+        load_profile(Company(entity_type=values.get("entity_type")),
+                     {k: v for k, v in values.items() if k != "entity_type"})
+    except ValidationError as err:
+        raise ValueError(f"emit('company_profile'): {err.messages}") from None
+
+
+def _apply_company_profile(case: Case, values: dict[str, Any], actor: User | None) -> None:
+    company = db.session.get(Company, case.company_id)
+    data = {k: v for k, v in values.items() if k != "entity_type"}
+    replace_profile(company, load_profile(company, data))
+    audit.record(AuditKind.COMPANY_PROFILE_SAVED, case_id=case.id, actor=actor)
+
+
+def register(registry: EffectRegistry) -> None:
+    """Add the membership effects to an app's registry."""
+    registry.register("membership", _check_membership, _apply_membership)
+    registry.register("company_profile", _check_company_profile, _apply_company_profile)
 
 
 def _moment(value: Any, name: str) -> datetime:
@@ -77,26 +77,6 @@ def record_for(company_id: int) -> Membership:
     return record
 
 
-def apply_effects(case: Case, effects: list[tuple[str, dict[str, Any]]],
-                  actor: User | None) -> None:
-    """Apply what a case's scripts emitted, in the current transaction."""
-    for kind, values in effects:
-        if kind == "membership":
-            _apply_membership(case, values, actor)
-        elif kind == "company_profile":
-            company = db.session.get(Company, case.company_id)
-            data = {k: v for k, v in values.items() if k != "entity_type"}
-            replace_profile(company, load_profile(company, data))
-            audit.record("company_profile_saved", case_id=case.id, actor=actor)
-        elif kind == "notice":
-            audit.record("notice", case_id=case.id,
-                         **{("notice" if k == "kind" else k): v for k, v in values.items()})
-        elif kind == "continue_as":
-            _continue_as(case, values, actor)
-        elif kind == "close_other_cases":
-            _close_other_cases(case, values["reason"], actor)
-
-
 def _apply_membership(case: Case, values: dict[str, Any], actor: User | None) -> None:
     exists = db.session.scalar(select(Membership.id).where(
         Membership.company_id == case.company_id)) is not None
@@ -110,28 +90,7 @@ def _apply_membership(case: Case, values: dict[str, Any], actor: User | None) ->
             changes[name] = value
     record.case_id, record.updated_at = case.id, utcnow()
     if changes:
-        audit.record("membership_changed", case_id=case.id, actor=actor, **changes)
-
-
-def _continue_as(case: Case, values: dict[str, Any], actor: User | None) -> None:
-    """Start the next bounded instance (e.g. the next membership year) for the company."""
-    from app.services.repository.deployments import latest_version
-    from app.services.runtime import unit_of_work as instances
-
-    version = latest_version(values["process_id"])
-    company = db.session.get(Company, case.company_id)
-    follow = Case(company_id=company.id, process_version_id=version.id,
-                  started_by_id=actor.id if actor else None)
-    db.session.add(follow)
-    db.session.flush()
-    audit.record("case_continued", case_id=case.id, next_case_id=follow.id,
-                 process_id=values["process_id"])
-    audit.record("case_started", case_id=follow.id, process_id=values["process_id"],
-                 version=version.version, continued_from=case.id)
-    data = {**(values.get("data") or {}), "case_id": follow.id, "company_id": company.id,
-            "entity_type": company.entity_type}
-    instance = instances.start(follow, data)
-    instances.save(follow, instance, actor, new=True)
+        audit.record(AuditKind.MEMBERSHIP_CHANGED, case_id=case.id, actor=actor, **changes)
 
 
 def submission_problems(form_key: str | None, data: dict[str, Any],
@@ -148,24 +107,6 @@ def submission_problems(form_key: str | None, data: dict[str, Any],
         return {key: list(value) if isinstance(value, list) else [str(value)]
                 for key, value in err.messages.items()}
     return {}
-
-
-def _close_other_cases(case: Case, reason: str, actor: User | None) -> None:
-    """Terminate the company's other open cases (withdrawal): tasks and timers end with them."""
-    from app.services.runtime import unit_of_work as instances
-
-    others = db.session.scalars(select(Case.id).where(
-        Case.company_id == case.company_id, Case.id != case.id,
-        Case.status.in_(("running", "error", "suspended")))).all()
-    for other_id in others:
-        other = instances.lock_case(other_id)
-        instance = instances.load(other)
-        instance.terminate()
-        audit.record("case_terminated", case_id=other.id, actor=actor, reason=reason,
-                     by_case=case.id)
-        other.status, other.completed_at = "terminated", utcnow()
-        instances.save(other, instance, actor)
-        other.next_timer_at = None
 
 
 # --- reading and editing, for the API and pages ------------------------------------
@@ -186,9 +127,9 @@ def update_profile(actor: User, company_id: int, data: dict[str, Any]) -> dict[s
         profile = load_profile(company, data)
     except ValidationError as err:
         raise Invalid("the profile has errors", err.messages) from None
-    replace_profile(company, profile)
-    audit.record("company_profile_saved", actor=actor, company_id=company.id)
-    db.session.commit()
+    with transaction():
+        replace_profile(company, profile)
+        audit.record(AuditKind.COMPANY_PROFILE_SAVED, actor=actor, company_id=company.id)
     return membership_view(actor, company_id)
 
 

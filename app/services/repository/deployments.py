@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 from app.engine import DeployError, compile_diagrams
 from app.extensions import db
 from app.models import Case, ProcessModel, ProcessVersion, User
+from app.models.enums import AuditKind
 from app.models.user import TASK_ROLES
 from app.services import audit
 from app.services.errors import Invalid, NotFound
 from app.services.forms.definition import FormDefinitionError, load_form
 from app.services.identity.access import require_role
+from app.services.runtime.unit_of_work import transaction
 
 DIAGRAM_SUFFIXES = (".bpmn", ".bpmn20.xml")
 
@@ -76,39 +78,40 @@ def deploy(actor: User | None, files: dict[str, bytes],
     """
     if actor is not None:
         require_role(actor, "designer")
-    forms_dir = current_app.config["FORMS_DIR"]
     given = forms or {}
     packages = _compile(files, given)
-    results = []
-    for package in packages:
-        forms = {key: given[key] if key in given else find_form(forms_dir, key)
-                 for key in package.form_keys}
-        content_hash = package.content_hash(forms)
-        model = db.session.scalar(
-            select(ProcessModel).where(ProcessModel.process_id == package.process_id))
-        if model is None:
-            model = ProcessModel(process_id=package.process_id, name=package.name)
-            db.session.add(model)
-            db.session.flush()
-        model.name = package.name
-        latest = _latest(model.id)
-        if latest is not None and latest.content_hash == content_hash:
-            results.append(Deployed(latest, False))
-            continue
-        version = ProcessVersion(
-            process_model=model, version=(latest.version + 1) if latest else 1,
-            content_hash=content_hash, files=package.files, spec_json=package.spec_json,
-            forms=forms, default_role=package.default_role,
-            deployed_by_id=actor.id if actor else None,
-        )
-        db.session.add(version)
+    with transaction():
+        return [_store(package, given, actor) for package in packages]
+
+
+def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
+    """Store one compiled process as a new version, unless its content is the latest's."""
+    forms_dir = current_app.config["FORMS_DIR"]
+    forms = {key: given[key] if key in given else find_form(forms_dir, key)
+             for key in package.form_keys}
+    content_hash = package.content_hash(forms)
+    model = db.session.scalar(
+        select(ProcessModel).where(ProcessModel.process_id == package.process_id))
+    if model is None:
+        model = ProcessModel(process_id=package.process_id, name=package.name)
+        db.session.add(model)
         db.session.flush()
-        audit.record("deployment", actor=actor, process_id=package.process_id,
-                     version=version.version, content_hash=content_hash,
-                     files=sorted(package.files))
-        results.append(Deployed(version, True))
-    db.session.commit()
-    return results
+    model.name = package.name
+    latest = _latest(model.id)
+    if latest is not None and latest.content_hash == content_hash:
+        return Deployed(latest, False)
+    version = ProcessVersion(
+        process_model=model, version=(latest.version + 1) if latest else 1,
+        content_hash=content_hash, files=package.files, spec_json=package.spec_json,
+        forms=forms, default_role=package.default_role,
+        deployed_by_id=actor.id if actor else None,
+    )
+    db.session.add(version)
+    db.session.flush()
+    audit.record(AuditKind.DEPLOYMENT, actor=actor, process_id=package.process_id,
+                 version=version.version, content_hash=content_hash,
+                 files=sorted(package.files))
+    return Deployed(version, True)
 
 
 def deploy_directory(directory: str | Path, actor: User | None = None) -> list[Deployed]:
@@ -129,6 +132,16 @@ def latest_version(process_id: str) -> ProcessVersion:
     version = _latest(model.id) if model else None
     if version is None:
         raise NotFound(f"process '{process_id}' is not deployed")
+    return version
+
+
+def get_version(process_id: str, number: int) -> ProcessVersion:
+    """One stored version of a process, or NotFound."""
+    version = db.session.scalar(
+        select(ProcessVersion).join(ProcessModel)
+        .where(ProcessModel.process_id == process_id, ProcessVersion.version == number))
+    if version is None:
+        raise NotFound(f"process '{process_id}' has no version {number}")
     return version
 
 

@@ -21,6 +21,7 @@ from app.services.errors import Invalid, NotFound
 from app.services.forms.definition import FormDefinitionError, parse_form
 from app.services.identity.access import require_role
 from app.services.repository import deployments
+from app.services.runtime.unit_of_work import transaction
 
 FORM_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", re.ASCII)
 PROCESS_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}")
@@ -172,38 +173,36 @@ def new_draft(actor: User, process_id: str, name: str) -> DraftView:
     draft = DiagramDraft(process_id=process_id, user_id=actor.id,
                          filename=f"{process_id}.bpmn", forms={}, base_version=None,
                          xml=BLANK.format(pid=process_id, name=name), updated_at=utcnow())
-    db.session.add(draft)
-    db.session.commit()
+    with transaction():
+        db.session.add(draft)
     return _view(draft, [])
 
 
 def save_draft(actor: User, process_id: str, xml: str) -> DraftView:
     """Store the diagram as the actor's draft of the process (nothing is checked but size)."""
     require_role(actor, "designer")
-    draft = _store(actor, process_id, xml)
-    db.session.commit()
+    with transaction():
+        draft = _store(actor, process_id, xml)
     return _view(draft, _version_numbers(process_id))
 
 
 def discard_draft(actor: User, process_id: str) -> None:
     """Throw the actor's draft away (the deployed versions stay as they are)."""
     require_role(actor, "designer")
-    db.session.execute(delete(DiagramDraft).where(DiagramDraft.process_id == process_id,
-                                                  DiagramDraft.user_id == actor.id))
-    db.session.commit()
+    with transaction():
+        db.session.execute(delete(DiagramDraft).where(DiagramDraft.process_id == process_id,
+                                                      DiagramDraft.user_id == actor.id))
 
 
 def validate_draft(actor: User, process_id: str, xml: str) -> Check:
     """Save the draft, then run every deploy check on it; the problems, element by element."""
     require_role(actor, "designer")
-    draft = _store(actor, process_id, xml)
-    db.session.commit()
+    with transaction():
+        draft = _store(actor, process_id, xml)
     try:
         processes = deployments.validate(actor, _files(draft), draft.forms or {})
     except Invalid as err:
         return Check(False, [], _problems(err))
-    finally:
-        db.session.rollback()
     return Check(True, processes, [])
 
 
@@ -213,20 +212,19 @@ def deploy_draft(actor: User, process_id: str, xml: str) -> list[deployments.Dep
     Raises Invalid (with the problems as `details`) when the diagram cannot be deployed.
     """
     require_role(actor, "designer")
-    draft = _store(actor, process_id, xml)
-    db.session.commit()
+    with transaction():
+        draft = _store(actor, process_id, xml)
     if not re.search(_PROCESS_TAG.format(re.escape(process_id)), draft.xml):
         raise Invalid("the diagrams cannot be deployed", [{
             "message": f"the diagram has no process with the id '{process_id}'; keep the "
                        "process id, or start a new process", "file": draft.filename,
             "element_id": None, "line": None}])
     try:
-        deployed = deployments.deploy(actor, _files(draft), draft.forms or {})
+        with transaction():
+            deployed = deployments.deploy(actor, _files(draft), draft.forms or {})
+            db.session.execute(delete(DiagramDraft).where(DiagramDraft.id == draft.id))
     except Invalid as err:
-        db.session.rollback()
         raise Invalid(err.message, _problems(err)) from None
-    db.session.execute(delete(DiagramDraft).where(DiagramDraft.id == draft.id))
-    db.session.commit()
     return deployed
 
 
@@ -269,12 +267,12 @@ def save_form(actor: User, process_id: str, key: str, text: str) -> dict[str, An
     require_role(actor, "designer")
     _check_key(key)
     form = _parse(key, text)
-    draft = _draft(actor, process_id)
-    if draft is None:
-        draft = _store(actor, process_id, open_draft(actor, process_id).xml)
-    draft.forms = {**(draft.forms or {}), key: form}
-    draft.updated_at = utcnow()
-    db.session.commit()
+    with transaction():
+        draft = _draft(actor, process_id)
+        if draft is None:
+            draft = _store(actor, process_id, open_draft(actor, process_id).xml)
+        draft.forms = {**(draft.forms or {}), key: form}
+        draft.updated_at = utcnow()
     return form
 
 

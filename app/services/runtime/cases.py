@@ -1,37 +1,109 @@
-"""Cases: start them, read them, list them, retry them, send them messages (runtime service)."""
+"""Cases: the one way to start one, end one, hold one and retry one; reading them.
+
+Every change runs in the case's unit of work (`unit_of_work`), whoever asks: the API, the web
+pages, the designer's operations, or a script's effect inside another case's unit.
+"""
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.engine import MessageNotExpected, correlation_key
 from app.extensions import db
-from app.models import AuditEvent, Case, HumanTask, MessageSubscription, User
+from app.models import AuditEvent, Case, Company, HumanTask, User
+from app.models.enums import AuditKind, CaseStatus, TaskState
+from app.models.types import utcnow
 from app.services import audit
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.errors import Conflict
 from app.services.identity.access import get_case, get_company, require_role, visible_company_id
 from app.services.repository.deployments import latest_version
-from app.services.runtime import unit_of_work as instances
+from app.services.runtime.unit_of_work import case_work, new_case_work
 
 
-def start_case(actor: User, *, company_id: int, process_id: str | None = None,
-               data: dict[str, Any] | None = None) -> Case:
-    """Start a case for a company on the newest version of a process (the lifecycle by default)."""
-    require_role(actor, "case_worker", "applicant")
-    company = get_company(actor, company_id)
+def start_case(actor: User | None, *, company_id: int, process_id: str | None = None,
+               data: dict[str, Any] | None = None, continued_from: int | None = None) -> Case:
+    """Start a case for a company on the newest version of a process (the lifecycle by default).
+
+    `actor` None is the process itself (a script's `continue_as`): no role or company check.
+    The case, company and entity type variables are set here and cannot be overridden.
+    """
+    if actor is not None:
+        require_role(actor, "case_worker", "applicant")
+        company = get_company(actor, company_id)
+    else:
+        company = db.session.get(Company, company_id)
     version = latest_version(process_id or current_app.config["SAFEPORT_DEFAULT_PROCESS"])
-    case = Case(company_id=company.id, process_version_id=version.id, started_by_id=actor.id)
-    db.session.add(case)
-    db.session.flush()
-    audit.record("case_started", case_id=case.id, actor=actor,
-                 process_id=version.process_model.process_id, version=version.version)
-    start_data = {"case_id": case.id, "company_id": company.id,
-                  "entity_type": company.entity_type, **(data or {})}
-    instance = instances.start(case, start_data)
-    instances.save(case, instance, actor, new=True)
-    instances.commit()
+    case = Case(company_id=company.id, process_version_id=version.id,
+                started_by_id=actor.id if actor else None)
+    with new_case_work(case, actor) as work:
+        extra = {"continued_from": continued_from} if continued_from else {}
+        audit.record(AuditKind.CASE_STARTED, case_id=case.id, actor=actor,
+                     process_id=version.process_model.process_id, version=version.version,
+                     **extra)
+        work.start({**(data or {}), "case_id": case.id, "company_id": company.id,
+                    "entity_type": company.entity_type})
     return case
+
+
+def terminate_case(actor: User | None, case_id: int, reason: str, *,
+                   by_case: int | None = None) -> Case:
+    """End a case for good: the instance is cancelled and its open tasks with it.
+
+    `actor` None with `by_case` is another case's script ending this one (a withdrawal).
+    """
+    if actor is not None:
+        require_role(actor, "case_worker")
+        get_case(actor, case_id)
+    with case_work(case_id, actor) as work:
+        case = work.case
+        if case.status in CaseStatus.ended():
+            raise Conflict(f"case {case_id} is already {case.status}")
+        work.instance.terminate()
+        extra = {"by_case": by_case} if by_case else {}
+        audit.record(AuditKind.CASE_TERMINATED, case_id=case.id, actor=actor, reason=reason,
+                     **extra)
+        case.status, case.completed_at = CaseStatus.TERMINATED, utcnow()
+    return case
+
+
+def suspend_case(actor: User, case_id: int, reason: str) -> Case:
+    """Hold a running case: no task can be completed and no timer fires until resumed."""
+    return _hold(actor, case_id, reason, suspend=True)
+
+
+def resume_case(actor: User, case_id: int, reason: str = "") -> Case:
+    """Let a suspended case run again (its overdue timers fire on the next scheduler pass);
+    one suspended while in error stays in error."""
+    return _hold(actor, case_id, reason, suspend=False)
+
+
+def _hold(actor: User, case_id: int, reason: str, *, suspend: bool) -> Case:
+    require_role(actor, "case_worker")
+    get_case(actor, case_id)
+    allowed = (CaseStatus.RUNNING, CaseStatus.ERROR) if suspend else (CaseStatus.SUSPENDED,)
+    with case_work(case_id, actor) as work:
+        case = work.case
+        if case.status not in allowed:
+            raise Conflict(f"case {case_id} is {case.status}")
+        if suspend:
+            case.status = CaseStatus.SUSPENDED
+        else:
+            case.status = CaseStatus.ERROR if case.error_message else CaseStatus.RUNNING
+        case.updated_at = utcnow()
+        audit.record(AuditKind.CASE_SUSPENDED if suspend else AuditKind.CASE_RESUMED,
+                     case_id=case.id, actor=actor, reason=reason)
+    return case
+
+
+def retry_case(actor: User, case_id: int, data: dict[str, Any] | None = None) -> Case:
+    """Run a case's failed step again (admins), optionally with corrected data."""
+    require_role(actor, "admin")
+    with case_work(case_id, actor) as work:
+        if work.case.status != CaseStatus.ERROR:
+            raise Conflict(f"case {case_id} is {work.case.status}, not in error")
+        work.instance.retry(data)
+        audit.record(AuditKind.RETRIED, case_id=case_id, actor=actor, data=data or {})
+    return work.case
 
 
 @dataclass
@@ -49,7 +121,8 @@ def case_detail(actor: User, case_id: int) -> CaseDetail:
     """A case the actor may see, with its open tasks."""
     case = get_case(actor, case_id)
     tasks = db.session.scalars(select(HumanTask).where(
-        HumanTask.case_id == case.id, HumanTask.state == "ready").order_by(HumanTask.id)).all()
+        HumanTask.case_id == case.id, HumanTask.state == TaskState.READY)
+        .order_by(HumanTask.id)).all()
     return CaseDetail(case, list(tasks))
 
 
@@ -58,9 +131,8 @@ def list_cases(actor: User, *, status: str | None = None, company_id: int | None
     """Cases the actor may see, newest first, with the total count."""
     require_role(actor, "case_worker", "specialist", "applicant")
     query = select(Case)
-    only = visible_company_id(actor)
     if actor.role == "applicant":
-        query = query.where(Case.company_id == only)
+        query = query.where(Case.company_id == visible_company_id(actor))
     if company_id is not None:
         query = query.where(Case.company_id == company_id)
     if status:
@@ -77,56 +149,10 @@ def case_events(actor: User, case_id: int) -> list[AuditEvent]:
     return audit.case_events(case.id)
 
 
-def retry_case(actor: User, case_id: int, data: dict[str, Any] | None = None) -> Case:
-    """Run a case's failed step again (admins), optionally with corrected data."""
-    require_role(actor, "admin")
-    case = instances.lock_case(case_id)
-    if case.status != "error":
-        raise Conflict(f"case {case_id} is {case.status}, not in error")
-    instance = instances.load(case)
-    instance.retry(data)
-    audit.record("retried", case_id=case.id, actor=actor, data=data or {})
-    instances.save(case, instance, actor)
-    instances.commit()
-    return case
-
-
-def send_message(actor: User, case_id: int, name: str, payload: Any) -> Case:
-    """Deliver a message to one case that waits for it."""
-    require_role(actor, "case_worker", "specialist")
-    get_case(actor, case_id)
-    case = instances.lock_case(case_id)
-    _deliver(case, actor, name, payload)
-    instances.commit()
-    return case
-
-
-def correlate_message(actor: User, name: str, correlation: dict[str, Any],
-                      payload: Any) -> list[int]:
-    """Deliver a message to every case waiting for it with this correlation; their ids."""
-    require_role(actor, "case_worker", "specialist")
-    key = correlation_key(correlation) if correlation else None
-    case_ids = db.session.scalars(
-        select(MessageSubscription.case_id).where(
-            MessageSubscription.message_name == name,
-            MessageSubscription.correlation_key.is_(None) if key is None
-            else MessageSubscription.correlation_key == key,
-        ).distinct().order_by(MessageSubscription.case_id)).all()
-    if not case_ids:
-        raise NotFound(f"no case waits for message '{name}' with that correlation")
-    for case_id in case_ids:
-        _deliver(instances.lock_case(case_id), actor, name, payload)
-    instances.commit()
-    return list(case_ids)
-
-
-def _deliver(case: Case, actor: User, name: str, payload: Any) -> None:
-    if case.status != "running":
-        raise Conflict(f"case {case.id} is {case.status}")
-    instance = instances.load(case)
-    try:
-        instance.deliver_message(name, payload)
-    except MessageNotExpected as err:
-        raise Invalid(str(err), {"name": [str(err)]}) from None
-    audit.record("message_received", case_id=case.id, actor=actor, name=name, payload=payload)
-    instances.save(case, instance, actor)
+def open_case_ids(company_id: int, *, except_case: int | None = None) -> list[int]:
+    """The company's cases that have not ended."""
+    query = select(Case.id).where(Case.company_id == company_id,
+                                  Case.status.in_(CaseStatus.open()))
+    if except_case is not None:
+        query = query.where(Case.id != except_case)
+    return list(db.session.scalars(query.order_by(Case.id)))

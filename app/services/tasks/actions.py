@@ -1,16 +1,17 @@
-"""Human tasks: inboxes, claim, release, assign and complete (the task service)."""
+"""Human tasks: read one, claim, release, assign and complete (the task service)."""
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
 from app.engine import TaskNotReady
 from app.extensions import db
-from app.models import Case, HumanTask, User
-from app.models.user import TASK_ROLES
+from app.models import HumanTask, User
+from app.models.enums import AuditKind, CaseStatus, TaskState
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, Invalid
-from app.services.forms.definition import to_json_schema, validate_submission
+from app.services.forms.schema import to_json_schema
+from app.services.forms.validation import validate_submission
 from app.services.identity.access import (
     check_may_work_on,
     check_task_access,
@@ -21,39 +22,14 @@ from app.services.identity.users import get_user_by_username
 from app.services.jobs import notifications
 from app.services.membership.catalogue import expand_form
 from app.services.membership.records import submission_problems
-from app.services.runtime import unit_of_work as instances
-
-SCOPES = ("mine", "role", "all")
-
-
-def inbox(actor: User, *, scope: str = "mine", role: str | None = None,
-          case_id: int | None = None, state: str = "ready", page: int = 1,
-          per_page: int = 50) -> tuple[list[HumanTask], int]:
-    """Tasks for an inbox, soonest due first (no due date last), then oldest; and the total."""
-    query = select(HumanTask).where(HumanTask.state == state)
-    if scope == "mine":
-        query = query.where(HumanTask.assignee_id == actor.id) if state == "ready" else \
-            query.where(HumanTask.completed_by_id == actor.id)
-    elif scope == "role":
-        role = role or actor.role
-        if actor.role != "admin" and role != actor.role:
-            raise Forbidden(f"you do not hold the role {role}")
-        if role not in TASK_ROLES:
-            raise Invalid("unknown role", {"role": [f"must be one of {', '.join(TASK_ROLES)}"]})
-        query = query.where(HumanTask.role == role)
-    else:
-        require_role(actor, "admin")
-    if actor.role == "applicant":
-        query = query.join(Case, Case.id == HumanTask.case_id).where(
-            Case.company_id == actor.company_id)
-    if case_id is not None:
-        query = query.where(HumanTask.case_id == case_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = db.session.scalars(
-        query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at,
-                       HumanTask.id)
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    return list(items), total
+from app.services.runtime.state import forms_of
+from app.services.runtime.unit_of_work import (
+    CaseWork,
+    mark_completed,
+    peek,
+    task_work,
+    transaction,
+)
 
 
 @dataclass
@@ -69,12 +45,11 @@ class TaskView:
 def task_detail(actor: User, task_id: int) -> TaskView:
     """One task the actor may see, with its form and current data."""
     task = get_task(actor, task_id)
-    form = expand_form(instances.forms_of(task.case.process_version_id).get(task.form_key),
-                       task.case)
+    form = expand_form(forms_of(task.case.process_version_id).get(task.form_key), task.case)
     data: dict[str, Any] = {}
-    if task.state == "ready":
+    if task.state == TaskState.READY:
         try:
-            data = instances.peek(task.case).task_data(task.engine_task_id)
+            data = peek(task.case).task_data(task.engine_task_id)
         except TaskNotReady:
             data = {}
     return TaskView(task, form, to_json_schema(form) if form else None, data)
@@ -84,9 +59,9 @@ def claim(actor: User, task_id: int) -> HumanTask:
     """Take a ready task of one's role; 409 when someone else holds it or it is done."""
     task = get_task(actor, task_id)
     check_may_work_on(actor, task)
-    _set_assignee(task, actor, actor, only_if_free=True)
-    audit.record("task_claimed", case_id=task.case_id, task_id=task.id, actor=actor)
-    db.session.commit()
+    with transaction():
+        _set_assignee(task, actor, only_if_free=True)
+        audit.record(AuditKind.TASK_CLAIMED, case_id=task.case_id, task_id=task.id, actor=actor)
     return task
 
 
@@ -96,15 +71,15 @@ def unclaim(actor: User, task_id: int) -> HumanTask:
     check_may_work_on(actor, task)
     if task.assignee_id != actor.id and actor.role != "admin":
         raise Forbidden("only the person holding a task (or an admin) can release it")
-    changed = db.session.execute(
-        update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "ready",
-                                HumanTask.assignee_id == task.assignee_id)
-        .values(assignee_id=None)).rowcount
-    if not changed:
-        db.session.rollback()
-        raise Conflict(f"task {task.id} was completed or reassigned meanwhile")
-    audit.record("task_unclaimed", case_id=task.case_id, task_id=task.id, actor=actor)
-    db.session.commit()
+    with transaction():
+        changed = db.session.execute(
+            update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == TaskState.READY,
+                                    HumanTask.assignee_id == task.assignee_id)
+            .values(assignee_id=None)).rowcount
+        if not changed:
+            raise Conflict(f"task {task.id} was completed or reassigned meanwhile")
+        audit.record(AuditKind.TASK_UNCLAIMED, case_id=task.case_id, task_id=task.id,
+                     actor=actor)
     db.session.refresh(task)
     return task
 
@@ -121,65 +96,68 @@ def assign(actor: User, task_id: int, username: str) -> HumanTask:
                                                   "role"]})
     if assignee.role == "applicant" and assignee.company_id != task.case.company_id:
         raise Invalid("wrong company", {"username": [f"{username} is not with this company"]})
-    _set_assignee(task, assignee, actor, only_if_free=False)
-    audit.record("task_assigned", case_id=task.case_id, task_id=task.id, actor=actor,
-                 assignee=username)
-    notifications.task_assigned(task, assignee, actor)  # in-app + outbox email, same commit
-    db.session.commit()
+    with transaction():
+        _set_assignee(task, assignee, only_if_free=False)
+        audit.record(AuditKind.TASK_ASSIGNED, case_id=task.case_id, task_id=task.id,
+                     actor=actor, assignee=username)
+        notifications.task_assigned(task, assignee, actor)  # in-app + outbox email
     return task
 
 
-def _set_assignee(task: HumanTask, assignee: User, actor: User, *, only_if_free: bool) -> None:
-    condition = [HumanTask.id == task.id, HumanTask.state == "ready"]
+def _set_assignee(task: HumanTask, assignee: User, *, only_if_free: bool) -> None:
+    condition = [HumanTask.id == task.id, HumanTask.state == TaskState.READY]
     if only_if_free:
         condition.append((HumanTask.assignee_id.is_(None))
                          | (HumanTask.assignee_id == assignee.id))
     changed = db.session.execute(
         update(HumanTask).where(*condition).values(assignee_id=assignee.id)).rowcount
+    db.session.refresh(task)
     if not changed:
-        db.session.rollback()
-        db.session.refresh(task)
-        if task.state != "ready":
+        if task.state != TaskState.READY:
             raise Conflict(f"task {task.id} is already {task.state}")
         raise Conflict(f"task {task.id} is already claimed by someone else")
-    db.session.refresh(task)
 
 
 def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     """Complete a task with form data: 422 with field errors, 409 when done meanwhile."""
-    task, case = instances.lock_task(task_id)
-    check_task_access(actor, task, case)
-    check_may_work_on(actor, task)
-    _check_open(task, actor)
-    if case.status != "running":
-        db.session.rollback()
-        raise Conflict(f"case {case.id} is {case.status}")
-    instance = instances.load(case)
-    form = expand_form(instances.forms_of(case.process_version_id).get(task.form_key), case)
-    try:
-        if form is not None:
-            data, errors = validate_submission(
-                form, data, instance.task_data(task.engine_task_id))
-            errors = errors or submission_problems(task.form_key, data, case)
-            if errors:
-                db.session.rollback()
-                raise Invalid("the form has errors", errors)
-        instance.complete_task(task.engine_task_id, data)
-    except TaskNotReady as err:
-        db.session.rollback()
-        raise Conflict(str(err)) from None
-    instances.mark_completed(task, actor)
-    audit.record("task_completed", case_id=case.id, task_id=task.id, actor=actor,
-                 title=task.title, data=data)
-    instances.save(case, instance, actor)
-    instances.commit()
+    with task_work(task_id, actor) as work:
+        task, case = work.task, work.case
+        check_task_access(actor, task, case)
+        check_may_work_on(actor, task)
+        _check_open(work)
+        data = _validated(work, data)
+        try:
+            work.instance.complete_task(task.engine_task_id, data)
+        except TaskNotReady as err:
+            raise Conflict(str(err)) from None
+        mark_completed(task, actor)
+        audit.record(AuditKind.TASK_COMPLETED, case_id=case.id, task_id=task.id, actor=actor,
+                     title=task.title, data=data)
     return task
 
 
-def _check_open(task: HumanTask, actor: User) -> None:
-    if task.state != "ready":
-        db.session.rollback()
+def _check_open(work: CaseWork) -> None:
+    task, actor = work.task, work.actor
+    if task.state != TaskState.READY:
         raise Conflict(f"task {task.id} is already {task.state}")
     if task.assignee_id not in (None, actor.id) and actor.role != "admin":
-        db.session.rollback()
         raise Conflict(f"task {task.id} is claimed by someone else")
+    if work.case.status != CaseStatus.RUNNING:
+        raise Conflict(f"case {work.case.id} is {work.case.status}")
+
+
+def _validated(work: CaseWork, data: dict[str, Any]) -> dict[str, Any]:
+    """The submitted data, cleaned by the task's form (422 with every field's problem)."""
+    task, case = work.task, work.case
+    form = expand_form(forms_of(case.process_version_id).get(task.form_key), case)
+    if form is None:
+        return data
+    try:
+        context = work.instance.task_data(task.engine_task_id)
+    except TaskNotReady as err:
+        raise Conflict(str(err)) from None
+    data, errors = validate_submission(form, data, context)
+    errors = errors or submission_problems(task.form_key, data, case)
+    if errors:
+        raise Invalid("the form has errors", errors)
+    return data

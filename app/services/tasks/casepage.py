@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Case, HumanTask, ProcessVersion, User
+from app.models.enums import TaskState
 from app.models.web import Comment, Document
 from app.services.errors import NotFound
 from app.services.identity.access import get_case, get_company
@@ -45,7 +46,7 @@ def case_page(actor: User, case_id: int) -> CasePage:
     case = get_case(actor, case_id)
     get_company(actor, case.company_id)
     open_tasks = list(db.session.scalars(select(HumanTask).where(
-        HumanTask.case_id == case.id, HumanTask.state == "ready").order_by(HumanTask.id)))
+        HumanTask.case_id == case.id, HumanTask.state == TaskState.READY).order_by(HumanTask.id)))
     rows = db.session.execute(
         select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id.desc())).all()
@@ -138,7 +139,7 @@ def company_overview(actor: User) -> CompanyOverview:
                                     .order_by(Case.id.desc())))
     required = list(db.session.scalars(
         select(HumanTask).join(Case, Case.id == HumanTask.case_id)
-        .where(Case.company_id == company.id, HumanTask.state == "ready",
+        .where(Case.company_id == company.id, HumanTask.state == TaskState.READY,
                HumanTask.role == "applicant")
         .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)))
     rows = db.session.execute(

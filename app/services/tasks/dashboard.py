@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Case, HumanTask, User
+from app.models.enums import CaseStatus, TaskState
 from app.models.types import utcnow
 from app.services.identity.access import require_role
 
@@ -33,25 +34,25 @@ def dashboard(actor: User) -> Dashboard:
     now = utcnow()
     per_stage = db.session.execute(
         select(func.coalesce(Case.current_stage, "(none)"), func.count())
-        .where(Case.status == "running").group_by(Case.current_stage)
+        .where(Case.status == CaseStatus.RUNNING).group_by(Case.current_stage)
         .order_by(func.count().desc())).all()
     per_status = db.session.execute(
         select(Case.status, func.count()).group_by(Case.status).order_by(Case.status)).all()
     open_rows = db.session.execute(
-        select(HumanTask.role, func.count()).where(HumanTask.state == "ready")
+        select(HumanTask.role, func.count()).where(HumanTask.state == TaskState.READY)
         .group_by(HumanTask.role).order_by(HumanTask.role)).all()
     overdue = db.session.execute(
-        select(HumanTask.role, func.count()).where(HumanTask.state == "ready",
+        select(HumanTask.role, func.count()).where(HumanTask.state == TaskState.READY,
                                                    HumanTask.due_at < now)
         .group_by(HumanTask.role).order_by(HumanTask.role)).all()
     deadlines = db.session.execute(
         select(func.coalesce(Case.current_stage, "(none)"), func.count())
-        .where(Case.status == "running", Case.next_timer_at >= now,
+        .where(Case.status == CaseStatus.RUNNING, Case.next_timer_at >= now,
                Case.next_timer_at < now + HORIZON)
         .group_by(Case.current_stage).order_by(func.count().desc())).all()
     done = db.session.execute(
         select(HumanTask.title, HumanTask.created_at, HumanTask.completed_at)
-        .where(HumanTask.state == "completed", HumanTask.completed_at >= now - HORIZON)
+        .where(HumanTask.state == TaskState.COMPLETED, HumanTask.completed_at >= now - HORIZON)
         .order_by(HumanTask.completed_at.desc()).limit(SAMPLE)).all()
     durations: dict[str, list[float]] = {}
     for title, created, completed in done:

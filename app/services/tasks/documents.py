@@ -9,10 +9,12 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import User
+from app.models.enums import AuditKind
 from app.models.web import Document
 from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.services.identity.access import get_case
+from app.services.runtime.unit_of_work import transaction
 
 #: extension -> (content type, magic prefixes the file must start with; empty: any text)
 ALLOWED = {
@@ -65,11 +67,11 @@ def upload(actor: User, case_id: int, filename: str, stream: BinaryIO,
     document = Document(case_id=case.id, criterion=(criterion or None), original_name=name,
                         stored_name=stored, content_type=content_type, size=len(content),
                         uploaded_by_id=actor.id)
-    db.session.add(document)
-    audit.record("document_uploaded", case_id=case.id, actor=actor, name=name,
-                 criterion=criterion or None)
     try:
-        db.session.commit()
+        with transaction():
+            db.session.add(document)
+            audit.record(AuditKind.DOCUMENT_UPLOADED, case_id=case.id, actor=actor, name=name,
+                         criterion=criterion or None)
     except Exception:
         (upload_dir() / stored).unlink(missing_ok=True)
         raise

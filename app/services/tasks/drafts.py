@@ -6,10 +6,12 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import HumanTask, User
+from app.models.enums import TaskState
 from app.models.types import utcnow
 from app.models.web import TaskDraft
 from app.services.errors import Conflict
 from app.services.identity.access import check_may_work_on, get_task
+from app.services.runtime.unit_of_work import transaction
 from app.services.tasks import actions as tasks
 
 
@@ -23,29 +25,29 @@ def save_draft(actor: User, task_id: int, data: dict[str, Any]) -> TaskDraft:
     """Keep what the actor typed (unvalidated) until they complete the task."""
     task = get_task(actor, task_id)
     check_may_work_on(actor, task)
-    if task.state != "ready":
+    if task.state != TaskState.READY:
         raise Conflict(f"task {task.id} is already {task.state}")
-    draft = db.session.get(TaskDraft, (task.id, actor.id))
-    if draft is None:
-        draft = TaskDraft(task_id=task.id, user_id=actor.id)
-        db.session.add(draft)
-    draft.data, draft.updated_at = data, utcnow()
-    db.session.commit()
+    with transaction():
+        draft = db.session.get(TaskDraft, (task.id, actor.id))
+        if draft is None:
+            draft = TaskDraft(task_id=task.id, user_id=actor.id)
+            db.session.add(draft)
+        draft.data, draft.updated_at = data, utcnow()
     return draft
 
 
 def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
-    """Complete a task (the task service's rules) and drop every draft of it."""
-    task = tasks.complete(actor, task_id, data)
-    db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
-    db.session.commit()
+    """Complete a task (the task service's rules) and drop every draft of it, together."""
+    with transaction():
+        task = tasks.complete(actor, task_id, data)
+        db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
     return task
 
 
 def next_task_id(actor: User, after: HumanTask) -> int | None:
     """Where to go after completing a task: an open task of the same case the actor may take,
     else the soonest due task in "My tasks"; None when there is none."""
-    ready = select(HumanTask.id).where(HumanTask.state == "ready")
+    ready = select(HumanTask.id).where(HumanTask.state == TaskState.READY)
     same_case = ready.where(HumanTask.case_id == after.case_id,
                             HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == actor.id))
     if actor.role != "admin":
@@ -73,7 +75,7 @@ def task_page(actor: User, task_id: int) -> TaskPage:
     """A task the actor may see, prefilled from their draft (else from the task's data)."""
     view = tasks.task_detail(actor, task_id)
     task = view.task
-    draft = get_draft(actor, task.id) if task.state == "ready" else None
+    draft = get_draft(actor, task.id) if task.state == TaskState.READY else None
     may_work = actor.role in ("admin", task.role)
     held = task.assignee_id not in (None, actor.id) and actor.role != "admin"
     assignee = db.session.scalar(select(User.username).where(User.id == task.assignee_id)) \

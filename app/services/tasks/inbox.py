@@ -1,7 +1,7 @@
-"""Inbox views for the web UI: "My tasks" and role queues with filters, sorting and counts.
+"""Inboxes: which tasks a user sees, filtered, in what order, how many.
 
-The JSON API's `tasks.inbox` answers the plain question; this module answers the case worker's:
-which open tasks, of which companies, in which stage, due when, in what order, how many.
+One query builder (`task_ids`, `ORDERS`) serves the JSON API's `inbox` and the web's
+`inbox_page` alike: the same access rules, the same filters, the same order.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -9,14 +9,16 @@ from time import monotonic
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from app.extensions import db
 from app.models import Case, Company, HumanTask, User
+from app.models.enums import CaseStatus, TaskState
 from app.models.types import utcnow
 from app.models.user import ENTITY_TYPES, TASK_ROLES
 from app.models.web import SavedFilter
-from app.services.errors import Forbidden, Invalid, NotFound
+from app.services.errors import Forbidden, Invalid
+from app.services.tasks.views import saved_filters
 
 SORTS = {"due": "Due date", "priority": "Priority", "created": "Newest"}
 DUE_SOON = timedelta(days=2)
@@ -24,13 +26,15 @@ PER_PAGE = 25
 #: counts stop here ("1000+"): nobody pages through more, and counting 50,000 open tasks on
 #: every inbox view would cost more than the rest of the page.
 COUNT_CAP = 1000
+STAGES_EXTENSION = "safeport.inbox_stages"
 
 
 @dataclass
 class Filters:
     """What an inbox shows; every field round-trips through the URL's query string."""
 
-    view: str = "mine"  # "mine" or a role name (that role's queue)
+    view: str = "mine"  # "mine", a role name (that role's queue), or "all" (admins)
+    case_id: int | None = None
     stage: str = ""
     company_id: int | None = None
     entity_type: str = ""
@@ -126,29 +130,45 @@ def queues_of(actor: User) -> list[str]:
     return [actor.role] if actor.role in TASK_ROLES else []
 
 
-def _base(actor: User, view: str):
-    query = select(HumanTask.id).where(HumanTask.state == "ready")
-    if view == "mine":
-        query = query.where(HumanTask.assignee_id == actor.id)
+ORDERS = {  # NULLS LAST is PostgreSQL's own ascending order, so the inbox index serves it
+    "due": (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id),
+    "priority": (HumanTask.priority.desc(), HumanTask.due_at.asc().nulls_last(), HumanTask.id),
+    "created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
+}
+
+
+def task_ids(actor: User, f: Filters | None = None, state: str = TaskState.READY) -> Select:
+    """The ids of the tasks `actor` sees in the view `f.view` with its filters.
+
+    "mine" is what the actor holds (or, for finished tasks, completed); a role's queue needs
+    that role (admins open every queue); "all" is for admins. Applicants only ever see their
+    own company's tasks.
+    """
+    f = f or Filters()
+    query = select(HumanTask.id).where(HumanTask.state == state)
+    if f.view == "mine":
+        holder = HumanTask.assignee_id if state == TaskState.READY else HumanTask.completed_by_id
+        query = query.where(holder == actor.id)
+    elif f.view == "all":
+        if actor.role != "admin":
+            raise Forbidden("only admins see every task")
+    elif f.view in queues_of(actor):
+        query = query.where(HumanTask.role == f.view)
     else:
-        if view not in queues_of(actor):
-            raise Forbidden(f"you do not work the {view} queue")
-        query = query.where(HumanTask.role == view)
-    return query
+        raise Forbidden(f"you do not work the {f.view} queue")
+    return _filtered(actor, query, f)
 
 
-def _scoped(actor: User, query, f: Filters | None):
+def _filtered(actor: User, query: Select, f: Filters) -> Select:
     """Company scope (applicants see only their company) and the optional filters."""
-    needs_case = actor.role == "applicant" or (f is not None and (
-        f.stage or f.company_id or f.entity_type or f.q))
-    if needs_case:
+    if actor.role == "applicant" or f.stage or f.company_id or f.entity_type or f.q:
         query = query.join(Case, Case.id == HumanTask.case_id)
     if actor.role == "applicant":
         query = query.where(Case.company_id == actor.company_id)
-    if f is None:
-        return query
     if f.entity_type or f.q:
         query = query.join(Company, Company.id == Case.company_id)
+    if f.case_id is not None:
+        query = query.where(HumanTask.case_id == f.case_id)
     if f.stage:
         query = query.where(Case.current_stage == f.stage)
     if f.company_id:
@@ -166,6 +186,27 @@ def _scoped(actor: User, query, f: Filters | None):
     return query
 
 
+def inbox(actor: User, *, scope: str = "mine", role: str | None = None,
+          case_id: int | None = None, state: str = TaskState.READY, page: int = 1,
+          per_page: int = 50) -> tuple[list[HumanTask], int]:
+    """The API's inbox: my tasks, a role's queue (mine by default) or all tasks (admins),
+    in the web inbox's "due" order; one page of them and the total."""
+    if scope == "role":
+        role = role or actor.role
+        if role not in TASK_ROLES:
+            raise Invalid("unknown role", {"role": [f"must be one of {', '.join(TASK_ROLES)}"]})
+    ids = task_ids(actor, Filters(view=role if scope == "role" else scope, case_id=case_id),
+                   state)
+    total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    if not total:
+        return [], 0
+    order = ORDERS["due"]
+    page_ids = ids.order_by(*order).limit(per_page).offset((page - 1) * per_page).subquery()
+    items = db.session.scalars(select(HumanTask).join(page_ids, page_ids.c.id == HumanTask.id)
+                               .order_by(*order)).all()
+    return list(items), total
+
+
 def _count(query) -> int:
     """Rows of `query`, counted up to COUNT_CAP + 1."""
     return db.session.scalar(select(func.count()).select_from(
@@ -174,9 +215,9 @@ def _count(query) -> int:
 
 def counts(actor: User) -> dict[str, int]:
     """Open tasks in "My tasks" and in each queue the user works (up to COUNT_CAP + 1)."""
-    out = {"mine": _count(_scoped(actor, _base(actor, "mine"), None))}
+    out = {"mine": _count(task_ids(actor, Filters()))}
     for role in queues_of(actor):
-        out[role] = _count(_scoped(actor, _base(actor, role), None))
+        out[role] = _count(task_ids(actor, Filters(view=role)))
     return out
 
 
@@ -185,16 +226,11 @@ def inbox_page(actor: User, f: Filters, per_page: int = PER_PAGE) -> InboxPage:
     page offers around it (stages to filter by, colleagues to assign to, saved views)."""
     if f.view != "mine" and f.view not in queues_of(actor):
         raise Forbidden(f"you do not work the {f.view} queue")
-    ids = _scoped(actor, _base(actor, f.view), f)
+    ids = task_ids(actor, f)
     tabs = counts(actor)
     filtered = any((f.stage, f.company_id, f.entity_type, f.q, f.due_before, f.overdue))
     total = _count(ids) if filtered else tabs[f.view]
-    order = {  # NULLS LAST is PostgreSQL's own ascending order, so the inbox index serves it
-        "due": (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id),
-        "priority": (HumanTask.priority.desc(), HumanTask.due_at.asc().nulls_last(),
-                     HumanTask.id),
-        "created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
-    }[f.sort]
+    order = ORDERS[f.sort]
     pages = max(1, -(-min(total, COUNT_CAP) // per_page))
     page = f.page if total > COUNT_CAP else min(f.page, pages)
     page_ids = ids.order_by(*order).limit(per_page).offset((page - 1) * per_page).subquery()
@@ -226,61 +262,32 @@ def stages(actor: User) -> list[str]:
     """Stages that running cases are in, for the stage filter (cached for a minute: reading
     them means scanning every running case)."""
     company = actor.company_id if actor.role == "applicant" else None
-    key = (id(current_app._get_current_object()), company)
+    key = company
     ttl = current_app.config["INBOX_STAGES_CACHE_SECONDS"]
-    cached = _STAGES.get(key)
+    cache = current_app.extensions[STAGES_EXTENSION]
+    cached = cache.get(key)
     if cached is not None and cached[0] > monotonic():
         return cached[1]
-    query = (select(Case.current_stage).where(Case.status == "running",
+    query = (select(Case.current_stage).where(Case.status == CaseStatus.RUNNING,
                                               Case.current_stage.is_not(None))
              .distinct().order_by(Case.current_stage).limit(100))
     if company is not None:
         query = query.where(Case.company_id == company)
     found = list(db.session.scalars(query))
     if ttl > 0:
-        _STAGES[key] = (monotonic() + ttl, found)
+        cache[key] = (monotonic() + ttl, found)
     return found
 
 
-_STAGES: dict[tuple[int, int | None], tuple[float, list[str]]] = {}
+def init_app(app) -> None:
+    """Give the app its cache of running stages: company (None for staff) -> (expiry, stages)."""
+    app.extensions[STAGES_EXTENSION] = {}
 
 
 def check_filters(errors: dict[str, list[str]]) -> None:
     """Refuse unreadable filters (422) with one message per field."""
     if errors:
         raise Invalid("some filters could not be read", errors)
-
-
-def saved_filters(actor: User) -> list[SavedFilter]:
-    """The actor's saved inbox views, by name."""
-    return list(db.session.scalars(select(SavedFilter).where(SavedFilter.user_id == actor.id)
-                                   .order_by(SavedFilter.name)))
-
-
-def save_filter(actor: User, name: str, query: str) -> SavedFilter:
-    """Save (or overwrite) a named inbox view given by its query string."""
-    name = (name or "").strip()
-    if not name or len(name) > 80:
-        raise Invalid("the view needs a name", {"name": ["1 to 80 characters"]})
-    if len(query) > 1000:
-        raise Invalid("the view is too long to save", {"query": ["at most 1000 characters"]})
-    saved = db.session.scalar(select(SavedFilter).where(SavedFilter.user_id == actor.id,
-                                                        SavedFilter.name == name))
-    if saved is None:
-        saved = SavedFilter(user_id=actor.id, name=name)
-        db.session.add(saved)
-    saved.query = query.lstrip("?")
-    db.session.commit()
-    return saved
-
-
-def delete_filter(actor: User, filter_id: int) -> None:
-    """Forget one of the actor's saved views (another user's is not found)."""
-    saved = db.session.get(SavedFilter, filter_id)
-    if saved is None or saved.user_id != actor.id:
-        raise NotFound(f"saved view {filter_id} not found")
-    db.session.delete(saved)
-    db.session.commit()
 
 
 def colleagues(actor: User, role: str) -> list[str]:

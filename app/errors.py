@@ -1,0 +1,76 @@
+"""How errors reach people and programs, decided in one place: JSON in the API's one shape
+(`{"error", "message", "details"}`) under `/api/`, an HTML page (or an htmx fragment) elsewhere."""
+from typing import Any
+
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
+
+from app.services.errors import ServiceError
+
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    """True for requests to the JSON API."""
+    return request.path.startswith(API_PREFIX) or request.path == API_PREFIX.rstrip("/")
+
+
+def is_htmx() -> bool:
+    """True for requests htmx makes (they get fragments, not pages)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def json_error(error: str, message: str, details: Any, status: int):
+    """The one error shape of the API."""
+    return jsonify(error=error, message=message, details=details), status
+
+
+def _service_error(err: ServiceError):
+    if is_api_request():
+        response = json_error(err.code, err.message, err.details, err.status)
+        if err.status == 401:
+            response[0].headers["WWW-Authenticate"] = 'Bearer realm="safeport"'
+        return response
+    if is_htmx():
+        return render_template("partials/error.html", error=err), err.status
+    return render_template("error.html", error=err), err.status
+
+
+def _not_found(err: NotFound):
+    if is_api_request():
+        return json_error("not_found", "no such API endpoint", [], 404)
+    return err
+
+
+def _method_not_allowed(err: MethodNotAllowed):
+    if is_api_request():
+        response = json_error("method_not_allowed", "method not allowed here", [], 405)
+        if err.valid_methods:
+            response[0].headers["Allow"] = ", ".join(err.valid_methods)
+        return response
+    return err
+
+
+def _too_large(_err: RequestEntityTooLarge):
+    if is_api_request():
+        return json_error("too_large", "the request is larger than the server accepts", [], 413)
+    flash("That file is larger than the server accepts.", "error")
+    return redirect(request.referrer or url_for("auth.home"))
+
+
+def _csrf_error(err: CSRFError):
+    if is_api_request():
+        return err
+    return render_template("error.html", error=ServiceError(
+        "This form has expired or did not come from SafePort. Go back, reload the page and "
+        "try again.")), 400
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers for the whole app."""
+    app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(NotFound, _not_found)
+    app.register_error_handler(MethodNotAllowed, _method_not_allowed)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(CSRFError, _csrf_error)
