@@ -178,7 +178,7 @@ class EventOut(Schema):
     id = fields.Integer()
     kind = fields.String()
     at = fields.DateTime()
-    actor = fields.Function(lambda e: e.actor.username if e.actor else None)
+    actor = fields.String(allow_none=True)
     task_id = fields.Integer(allow_none=True)
     details = fields.Dict()
 

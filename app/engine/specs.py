@@ -24,6 +24,17 @@ from app.engine.xmlsafe import UnsafeXmlError, parse_xml
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+#: who may start a process that does not say (`startableBy`): staff only
+DEFAULT_STARTERS = ("case_worker",)
+
+
+@dataclass(frozen=True)
+class ProcessSettings:
+    """What a process element says about itself in its properties and start event."""
+
+    default_role: str = DEFAULT_ROLE
+    startable_by: tuple[str, ...] = DEFAULT_STARTERS
+    start_form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,11 +69,16 @@ class ProcessPackage:
     form_keys: list[str]
     default_role: str
     user_task_ids: list[str] = field(default_factory=list)
+    #: roles that may start a case of this process (`startableBy`; admins always may)
+    startable_by: tuple[str, ...] = DEFAULT_STARTERS
+    #: the form start data must fill (the start event's `formKey`); None: no start data
+    start_form: str | None = None
 
     def content_hash(self, forms: dict[str, object]) -> str:
         """Hash of everything that makes this version behave as it does."""
         digest = hashlib.sha256()
-        payload = {"files": self.files, "forms": forms, "default_role": self.default_role}
+        payload = {"files": self.files, "forms": forms, "default_role": self.default_role,
+                   "startable_by": list(self.startable_by), "start_form": self.start_form}
         digest.update(json.dumps(payload, sort_keys=True).encode())
         return digest.hexdigest()
 
@@ -185,14 +201,14 @@ def compile_diagrams(
         raise DeployError([Problem("no BPMN files were given")])
     checker = _Checker(roles, check_form, settings or {})
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    texts, default_roles = _read_files(files, parser, checker, max_bytes)
+    texts, settings = _read_files(files, parser, checker, max_bytes)
     if checker.problems:
         raise DeployError(checker.problems)
     process_ids = parser.get_process_ids()
     if not process_ids:
         raise DeployError([Problem("no executable process (isExecutable=\"true\") was found")])
     packages = [package for process_id in process_ids
-                if (package := _package(parser, process_id, checker, texts, default_roles))]
+                if (package := _package(parser, process_id, checker, texts, settings))]
     _check_call_targets(parser, checker)
     if checker.problems:
         raise DeployError(_unique(checker.problems))
@@ -200,10 +216,10 @@ def compile_diagrams(
 
 
 def _read_files(files: dict[str, bytes | str], parser, checker: _Checker,
-                max_bytes: int) -> tuple[dict[str, str], dict[str, str]]:
-    """Parse each file safely into the parser; (text per file, default role per process)."""
+                max_bytes: int) -> tuple[dict[str, str], dict[str, ProcessSettings]]:
+    """Parse each file safely into the parser; (text per file, settings per process)."""
     texts: dict[str, str] = {}
-    default_roles: dict[str, str] = {}
+    settings: dict[str, ProcessSettings] = {}
     for name, data in files.items():
         try:
             tree = parse_xml(data, max_bytes)
@@ -217,11 +233,7 @@ def _read_files(files: dict[str, bytes | str], parser, checker: _Checker,
                         "as UTF-8", name)
             continue
         for process in tree.getroot().iter(f"{{{BPMN_NS}}}process"):
-            role = _properties(process).get("defaultRole") or DEFAULT_ROLE
-            if role not in checker.roles:
-                checker.add(f"process '{process.get('id')}' names unknown default role '{role}'",
-                            name, process.get("id"))
-            default_roles[process.get("id")] = role
+            settings[process.get("id")] = _process_settings(process, checker, name)
         try:
             parser.add_bpmn_xml(tree, filename=name)
         except ValidationException as err:
@@ -229,11 +241,31 @@ def _read_files(files: dict[str, bytes | str], parser, checker: _Checker,
                         getattr(err, "line_number", None) or None)
         except (SpiffWorkflowException, etree.LxmlError) as err:
             checker.add(str(err), name)
-    return texts, default_roles
+    return texts, settings
+
+
+def _process_settings(process, checker: _Checker, file: str) -> ProcessSettings:
+    """Read and check a process's default role, who may start it, and its start form."""
+    pid, props = process.get("id"), _properties(process)
+    role = props.get("defaultRole") or DEFAULT_ROLE
+    if role not in checker.roles:
+        checker.add(f"process '{pid}' names unknown default role '{role}'", file, pid)
+    starters = tuple(r.strip() for r in (props.get("startableBy") or "").split(",") if r.strip())
+    for starter in starters:
+        if starter not in checker.roles:
+            checker.add(f"process '{pid}': startableBy names unknown role '{starter}' (known: "
+                        f"{', '.join(checker.roles)})", file, pid)
+    start_form = None
+    for event in process.findall(f"{{{BPMN_NS}}}startEvent"):
+        start_form = _properties(event).get("formKey") or start_form
+        if start_form and checker.form_problem(start_form):
+            checker.add(f"start event '{event.get('id')}': {checker.form_problem(start_form)}",
+                        file, event.get("id"))
+    return ProcessSettings(role, starters or DEFAULT_STARTERS, start_form)
 
 
 def _package(parser, process_id: str, checker: _Checker, texts: dict[str, str],
-             default_roles: dict[str, str]) -> ProcessPackage | None:
+             settings: dict[str, ProcessSettings]) -> ProcessPackage | None:
     """One executable process with the specs it calls, checked; None when it cannot be built."""
     try:
         spec = parser.get_spec(process_id)
@@ -248,8 +280,10 @@ def _package(parser, process_id: str, checker: _Checker, texts: dict[str, str],
     except SpiffWorkflowException as err:
         checker.add(f"process '{process_id}': {err}")
         return None
+    default_roles = {pid: s.default_role for pid, s in settings.items()}
+    own = settings.get(process_id, ProcessSettings())
     all_specs = [spec, *subprocess_specs.values()]
-    form_keys, user_tasks = [], []
+    form_keys, user_tasks = [own.start_form] if own.start_form else [], []
     for each in all_specs:
         checker.check_spec(each, default_roles.get(each.name, DEFAULT_ROLE))
         for task_spec in each.task_specs.values():
@@ -264,8 +298,10 @@ def _package(parser, process_id: str, checker: _Checker, texts: dict[str, str],
         files={f: texts[f] for f in used_files},
         spec_json=spec_to_json(spec, subprocess_specs, default_roles),
         form_keys=sorted(set(form_keys)),
-        default_role=default_roles.get(process_id, DEFAULT_ROLE),
+        default_role=own.default_role,
         user_task_ids=user_tasks,
+        startable_by=own.startable_by,
+        start_form=own.start_form,
     )
 
 

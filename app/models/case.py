@@ -6,9 +6,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.enums import CaseStatus, TaskState
+from app.models.membership import MILESTONES
 from app.models.process import ProcessVersion
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import Company, User
+
+#: Variables a case sets itself: start data and start forms can never set them.
+RESERVED_VARIABLES = frozenset({"case_id", "company_id", "entity_type", "continued_from",
+                                "membership_status", "tier", *MILESTONES})
 
 
 class Case(db.Model):

@@ -41,6 +41,11 @@ class ProcessVersion(db.Model):
     #: form key -> form definition, as deployed with this version.
     forms: Mapped[dict[str, Any]] = deferred(mapped_column(JSON))
     default_role: Mapped[str] = mapped_column(String(20), default="case_worker")
+    #: roles that may start cases of this version, comma-separated (admins always may).
+    startable_by: Mapped[str] = mapped_column(String(200), default="case_worker",
+                                              server_default="case_worker")
+    #: the form whose fields start data must fill; None: the process takes no start data.
+    start_form: Mapped[str | None] = mapped_column(String(200))
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -7,7 +7,7 @@ session hooks that do this.
 """
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -47,11 +47,3 @@ def init_app(_app) -> None:
     for name, hook in (("before_commit", write_pending), ("after_soft_rollback", _forget)):
         if not event.contains(Session, name, hook):
             event.listen(Session, name, hook)
-
-
-def case_events(case_id: int) -> list[AuditEvent]:
-    """A case's audit trail, oldest first."""
-    write_pending(db.session)
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
-    ))

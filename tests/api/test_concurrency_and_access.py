@@ -137,9 +137,35 @@ def test_applicant_sees_only_its_own_company(staff, two_lane_case, make_user, lo
     assert insider.get(f"/api/v1/cases/{case['id']}").status_code == 200
     assert insider.get("/api/v1/tasks?scope=role").get_json()["total"] == 1
     assert insider.get(f"/api/v1/cases?company_id={other}").get_json()["total"] == 0
-    assert insider.post(f"/api/v1/tasks/{review['id']}/complete",
-                        json={"data": {}}).status_code == 403  # case worker's task
     assert staff["designer"].get(f"/api/v1/cases/{case['id']}").status_code == 403
+    assert staff["designer"].get(f"/api/v1/companies/{company}").status_code == 403
+    assert staff["designer"].get(f"/api/v1/companies/{company}/membership").status_code == 403
+    assert staff["designer"].get("/api/v1/memberships").status_code == 403
+
+
+def test_applicants_never_open_staff_tasks_nor_read_staff_decisions(staff, two_lane_case,
+                                                                      make_user, login, client):
+    case, company = two_lane_case
+    make_user("acme", "applicant", company)
+    insider = login("acme")
+    review = case["open_tasks"][0]
+    # a staff task of their own case is not found for applicants, whatever they try
+    assert insider.get(f"/api/v1/tasks/{review['id']}").status_code == 404
+    assert insider.post(f"/api/v1/tasks/{review['id']}/complete",
+                        json={"data": {}}).status_code == 404
+    assert insider.post(f"/api/v1/tasks/{review['id']}/claim").status_code == 404
+    assert staff["cw"].post(f"/api/v1/tasks/{review['id']}/complete", json={"data": {
+        "decision": "accept", "note": "internal: weak seals"}}).status_code == 200
+    assert insider.get(f"/api/v1/tasks/{review['id']}").status_code == 404
+    staff_view = staff["cw"].get(f"/api/v1/cases/{case['id']}/events").get_json()["items"]
+    done = [e for e in staff_view if e["kind"] == "task_completed"]
+    assert done[0]["details"]["data"]["note"] == "internal: weak seals"
+    applicant_view = insider.get(f"/api/v1/cases/{case['id']}/events").get_json()["items"]
+    done = [e for e in applicant_view if e["kind"] == "task_completed"]
+    assert done and "data" not in done[0]["details"] and done[0]["actor"] == "cw"
+    assert "weak seals" not in str(applicant_view)
+    client.post("/login", data={"username": "acme", "password": "password-1"})
+    assert client.get(f"/tasks/{review['id']}").status_code == 404
 
 
 def test_task_form_is_json_schema_and_bad_data_gives_field_errors(staff, two_lane_case):

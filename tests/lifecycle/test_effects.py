@@ -3,9 +3,14 @@ from tests.lifecycle.flow import events, membership
 
 DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
                   targetNamespace="https://safeport.example/bpmn">
   <bpmn:process id="effects_probe" isExecutable="true">
-    <bpmn:startEvent id="start" />
+    <bpmn:startEvent id="start">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="probe_start" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+    </bpmn:startEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="set_status" />
     <bpmn:scriptTask id="set_status" name="Set status">
       <bpmn:script>emit("membership", status=wanted, applied_at=now())</bpmn:script>

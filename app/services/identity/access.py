@@ -25,6 +25,8 @@ def get_company(user: User, company_id: int) -> Company:
     only = visible_company_id(user)
     if company is None or (user.role == "applicant" and only != company_id):
         raise NotFound(f"company {company_id} not found")
+    if user.role == "designer":
+        raise Forbidden("designers do not work with companies' data")
     return company
 
 
@@ -44,11 +46,14 @@ def check_case_access(user: User, case: Case | None, case_id: int) -> Case:
 
 
 def check_task_access(user: User, task: HumanTask, case: Case) -> None:
-    """404 unless the user may see the task's case."""
+    """404 unless the user may see the task: its case, and for applicants only their own
+    role's tasks (staff tasks and what staff decided in them stay with staff)."""
     try:
         check_case_access(user, case, case.id)
     except NotFound:
         raise NotFound(f"task {task.id} not found") from None
+    if user.role == "applicant" and task.role != "applicant":
+        raise NotFound(f"task {task.id} not found")
 
 
 def get_task(user: User, task_id: int) -> HumanTask:
@@ -56,7 +61,7 @@ def get_task(user: User, task_id: int) -> HumanTask:
     task = db.session.scalar(select(HumanTask).where(HumanTask.id == task_id))
     if task is None:
         raise NotFound(f"task {task_id} not found")
-    get_case(user, task.case_id)
+    check_task_access(user, task, task.case)
     return task
 
 

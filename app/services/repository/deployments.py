@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 from app.engine import DeployError, compile_diagrams
 from app.extensions import db
 from app.models import Case, ProcessModel, ProcessVersion, User
+from app.models.case import RESERVED_VARIABLES
 from app.models.enums import AuditKind
 from app.models.user import TASK_ROLES
 from app.services import audit
 from app.services.errors import Invalid, NotFound
 from app.services.forms.definition import FormDefinitionError, load_form
+from app.services.forms.schema import to_json_schema
 from app.services.identity.access import require_role
 from app.services.runtime.unit_of_work import transaction
 
@@ -60,7 +62,7 @@ def _compile(files: dict[str, bytes], forms: dict[str, dict]):
     config = current_app.config
     forms_dir = config["FORMS_DIR"]
     try:
-        return compile_diagrams(
+        packages = compile_diagrams(
             files, roles=TASK_ROLES, settings=config["PERIODS"],
             check_form=lambda key: None if key in forms else _form_problem(forms_dir, key),
             max_bytes=config["MAX_DIAGRAM_BYTES"],
@@ -68,6 +70,23 @@ def _compile(files: dict[str, bytes], forms: dict[str, dict]):
     except DeployError as err:
         raise Invalid("the diagrams cannot be deployed",
                       [p.as_dict() for p in err.problems]) from None
+    problems = [_reserved_in_start_form(package, forms, forms_dir) for package in packages]
+    if any(problems):
+        raise Invalid("the diagrams cannot be deployed", [p for p in problems if p])
+    return packages
+
+
+def _reserved_in_start_form(package, forms: dict[str, dict], forms_dir: str) -> dict | None:
+    """A problem when a start form would let people set variables the case sets itself."""
+    if package.start_form is None:
+        return None
+    form = forms.get(package.start_form) or find_form(forms_dir, package.start_form)
+    reserved = sorted(set(to_json_schema(form).get("properties", {})) & RESERVED_VARIABLES)
+    if not reserved:
+        return None
+    return {"message": f"start form '{package.start_form}' of process '{package.process_id}' "
+                       f"has fields the case sets itself: {', '.join(reserved)}",
+            "element_id": package.process_id}
 
 
 def deploy(actor: User | None, files: dict[str, bytes],
@@ -104,6 +123,7 @@ def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
         process_model=model, version=(latest.version + 1) if latest else 1,
         content_hash=content_hash, files=package.files, spec_json=package.spec_json,
         forms=forms, default_role=package.default_role,
+        startable_by=",".join(package.startable_by), start_form=package.start_form,
         deployed_by_id=actor.id if actor else None,
     )
     db.session.add(version)

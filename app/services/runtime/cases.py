@@ -4,19 +4,22 @@ Every change runs in the case's unit of work (`unit_of_work`), whoever asks: the
 pages, the designer's operations, or a script's effect inside another case's unit.
 """
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Case, Company, HumanTask, User
+from app.models import AuditEvent, Case, Company, HumanTask, ProcessVersion, User
 from app.models.enums import AuditKind, CaseStatus, TaskState
 from app.models.types import utcnow
 from app.services import audit
-from app.services.errors import Conflict
+from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.forms.validation import validate_submission
 from app.services.identity.access import get_case, get_company, require_role, visible_company_id
 from app.services.repository.deployments import latest_version
+from app.services.runtime.state import forms_of
 from app.services.runtime.unit_of_work import case_work, new_case_work
 
 
@@ -24,15 +27,18 @@ def start_case(actor: User | None, *, company_id: int, process_id: str | None = 
                data: dict[str, Any] | None = None, continued_from: int | None = None) -> Case:
     """Start a case for a company on the newest version of a process (the lifecycle by default).
 
-    `actor` None is the process itself (a script's `continue_as`): no role or company check.
-    The case, company and entity type variables are set here and cannot be overridden.
+    A person may start only processes whose `startableBy` names their role, with start data
+    that the process's start form accepts (none without a start form). `actor` None is the
+    process itself (a script's `continue_as`), trusted with its data. The case, company and
+    entity type variables are set here and override anything given.
     """
+    version = latest_version(process_id or current_app.config["SAFEPORT_DEFAULT_PROCESS"])
     if actor is not None:
-        require_role(actor, "case_worker", "applicant")
         company = get_company(actor, company_id)
+        check_may_start(actor, version)
+        data = start_data(version, data)
     else:
         company = db.session.get(Company, company_id)
-    version = latest_version(process_id or current_app.config["SAFEPORT_DEFAULT_PROCESS"])
     case = Case(company_id=company.id, process_version_id=version.id,
                 started_by_id=actor.id if actor else None)
     with new_case_work(case, actor) as work:
@@ -43,6 +49,30 @@ def start_case(actor: User | None, *, company_id: int, process_id: str | None = 
         work.start({**(data or {}), "case_id": case.id, "company_id": company.id,
                     "entity_type": company.entity_type})
     return case
+
+
+def check_may_start(actor: User, version: ProcessVersion) -> None:
+    """Refuse (403) unless the process names the actor's role in `startableBy` (admins may)."""
+    starters = version.startable_by.split(",")
+    if actor.role != "admin" and actor.role not in starters:
+        raise Forbidden(f"the {actor.role} role may not start "
+                        f"'{version.process_model.process_id}' (it may be started by: "
+                        f"{', '.join(starters)})")
+
+
+def start_data(version: ProcessVersion, data: dict[str, Any] | None) -> dict[str, Any]:
+    """Start data cleaned by the process's start form (422 per field); a process without a
+    start form takes none."""
+    if version.start_form is None:
+        if data:
+            raise Invalid("this process takes no start data",
+                          {"data": ["the process has no start form: send no data"]})
+        return {}
+    form = forms_of(version.id)[version.start_form]
+    clean, errors = validate_submission(form, data or {}, {})
+    if errors:
+        raise Invalid("the start data has errors", errors)
+    return clean
 
 
 def terminate_case(actor: User | None, case_id: int, reason: str, *,
@@ -143,10 +173,33 @@ def list_cases(actor: User, *, status: str | None = None, company_id: int | None
     return list(items), total
 
 
-def case_events(actor: User, case_id: int) -> list[AuditEvent]:
-    """The audit trail of a case, oldest first."""
+@dataclass
+class CaseEvent:
+    """One line of a case's audit trail as a reader may see it."""
+
+    id: int
+    kind: str
+    at: datetime
+    actor: str | None
+    task_id: int | None
+    details: dict[str, Any]
+
+
+def case_events(actor: User, case_id: int) -> list[CaseEvent]:
+    """The audit trail of a case, oldest first. Applicants do not see the data staff
+    submitted in their own tasks (their decisions reach applicants through the process)."""
     case = get_case(actor, case_id)
-    return audit.case_events(case.id)
+    audit.write_pending(db.session)
+    rows = db.session.execute(
+        select(AuditEvent, User.username, HumanTask.role)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .outerjoin(HumanTask, HumanTask.id == AuditEvent.task_id)
+        .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)).all()
+    redact = actor.role == "applicant"
+    return [CaseEvent(e.id, e.kind, e.at, name, e.task_id,
+                      {k: v for k, v in e.details.items() if k != "data"}
+                      if redact and role not in (None, "applicant") else e.details)
+            for e, name, role in rows]
 
 
 def open_case_ids(company_id: int, *, except_case: int | None = None) -> list[int]:
