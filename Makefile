@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: install chromium run test test-sqlite test-postgres lint bench clean
+.PHONY: install chromium run serve-prod test test-sqlite test-postgres lint bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,15 @@ run: install
 	trap 'kill $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT INT TERM; \
 	SAFEPORT_ENV=development SAFEPORT_DEMO=$${SAFEPORT_DEMO:-1} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# The production command on this machine (README "Production"): needs SECRET_KEY and
+# DATABASE_URL in the environment; gunicorn takes WEB_CONCURRENCY and SAFEPORT_BIND.
+serve-prod: install
+	SAFEPORT_ENV=production $(BIN)/flask db upgrade
+	SAFEPORT_ENV=production $(BIN)/flask deploy
+	SAFEPORT_ENV=production $(BIN)/flask scheduler run & sched=$$!; \
+	trap 'kill $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT INT TERM; \
+	SAFEPORT_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
 test: install chromium
 	$(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -55,6 +64,10 @@ lint: install
 bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/timers.py
+
+# 50 simulated users for 60 s against gunicorn on PostgreSQL (bench/README.md).
+bench-load: install
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache $(STATIC)/vendor $(STATIC)/node_modules

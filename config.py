@@ -82,6 +82,11 @@ class Config:
     TIMELINE_POLL_SECONDS = int(os.environ.get("SAFEPORT_TIMELINE_POLL_SECONDS", 15))
     #: the inbox's stage filter lists the stages of running cases, read at most this often.
     INBOX_STAGES_CACHE_SECONDS = 60
+    # --- production hardening (issue 15; checked by app/hardening.py at start-up) ---
+    #: refuse to start without SECRET_KEY from the environment (ProductionConfig).
+    REQUIRE_SECRET_KEY = False
+    #: Strict-Transport-Security max-age in seconds; 0 sends no header (ProductionConfig sends it).
+    HSTS_SECONDS = 0
 
 
 class DevelopmentConfig(Config):
@@ -90,6 +95,16 @@ class DevelopmentConfig(Config):
     SAFEPORT_DEMO = os.environ.get("SAFEPORT_DEMO", "1") == "1"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+
+
+class ProductionConfig(Config):
+    """SAFEPORT_ENV=production: behind HTTPS; refuses to start without SECRET_KEY."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    REQUIRE_SECRET_KEY = True
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = int(os.environ.get("SAFEPORT_HSTS_SECONDS", 365 * 24 * 3600))
 
 
 class TestConfig(Config):

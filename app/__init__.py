@@ -5,7 +5,7 @@ import os
 from flask import Flask, jsonify
 from sqlalchemy import text
 
-from app import errors, web
+from app import errors, hardening, web
 from app.api import bp as api_bp
 from app.cli import register_cli
 from app.extensions import db, migrate
@@ -15,13 +15,15 @@ from app.services import setup as services
 def create_app(config_object: object | str | None = None) -> Flask:
     """Application factory: `config_object` is a class, an import path, or None for the default.
 
-    The default is `config.Config`, or `config.DevelopmentConfig` when SAFEPORT_ENV=development.
+    The default is `config.Config`, or the class SAFEPORT_ENV names (`development`,
+    `production`). Settings that do not parse, or a missing SECRET_KEY in production, raise
+    `hardening.ConfigError`.
     """
     app = Flask(__name__, instance_path=os.path.join(os.path.dirname(__file__), "..", "instance"))
     if config_object is None:
-        config_object = ("config.DevelopmentConfig" if os.environ.get("SAFEPORT_ENV") ==
-                         "development" else "config.Config")
+        config_object = hardening.config_for(os.environ.get("SAFEPORT_ENV"))
     app.config.from_object(config_object)
+    hardening.check_settings(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
@@ -31,6 +33,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
     app.register_blueprint(api_bp)
     web.init_app(app, csrf_exempt=(api_bp,))
     errors.init_app(app)
+    hardening.init_app(app)
     register_cli(app)
 
     @app.get("/healthz")

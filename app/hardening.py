@@ -1,0 +1,87 @@
+"""Production hardening (issue 15): settings checked at start-up, and security headers.
+
+- `config_for(env)`: the config class `SAFEPORT_ENV` names (unset: `config.Config`).
+- `check_settings(config)`: refuses to start when a period setting does not parse (in every
+  environment), or without a real `SECRET_KEY` where the config requires one (production).
+- `init_app(app)`: `Strict-Transport-Security` when `HSTS_SECONDS` is set (production), and
+  `Cache-Control: no-store` on every answer to a signed-in user (web session or bearer token)
+  and on the token answer itself, so no proxy or browser cache keeps case data.
+"""
+from collections.abc import Mapping
+from typing import Any
+
+import isodate
+from flask import Flask, request, session
+
+ENVIRONMENTS = {"": "config.Config", "development": "config.DevelopmentConfig",
+                "production": "config.ProductionConfig"}
+#: the placeholder `config.Config` falls back to; never acceptable where a key is required.
+DEV_SECRET_KEY = "dev-only-change-me"
+#: settings holding a comma-separated list of durations (empty allowed) rather than one.
+DURATION_LISTS = {"SAFEPORT_REMINDER_LEAD_TIMES"}
+#: endpoints whose answers are never signed-in pages even with a session cookie.
+_CACHEABLE_ENDPOINTS = {"static", "healthz"}
+
+
+class ConfigError(RuntimeError):
+    """A setting the app refuses to start with; the message names the setting."""
+
+
+def config_for(env: str | None) -> str:
+    """The import path of the config class for a `SAFEPORT_ENV` value."""
+    name = (env or "").strip().lower()
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"SAFEPORT_ENV={env!r} is not understood: use 'production' or "
+                          "'development', or leave it unset")
+    return ENVIRONMENTS[name]
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Raise ConfigError for the first setting the app must not start with."""
+    for name, value in (config.get("PERIODS") or {}).items():
+        _check_period(name, value)
+    if config.get("REQUIRE_SECRET_KEY"):
+        key = config.get("SECRET_KEY")
+        if not key or key == DEV_SECRET_KEY:
+            raise ConfigError(
+                "SECRET_KEY is not set: in production (SAFEPORT_ENV=production) SafePort "
+                "refuses to start without a SECRET_KEY from the environment; generate one with "
+                "`python3 -c 'import secrets; print(secrets.token_hex(32))'`")
+
+
+def _check_period(name: str, value: Any) -> None:
+    text = "" if value is None else str(value)
+    parts = [p.strip() for p in text.split(",")] if name in DURATION_LISTS else [text.strip()]
+    for part in parts:
+        if not part and name in DURATION_LISTS:
+            continue  # an empty list turns the feature off
+        try:
+            if part.startswith("-"):
+                raise ValueError("negative")
+            isodate.parse_duration(part)
+        except (isodate.ISO8601Error, ValueError, TypeError):
+            example = "P30D,P7D,P1D" if name in DURATION_LISTS else "P90D"
+            raise ConfigError(f"{name}={text!r} is not a non-negative ISO-8601 duration"
+                              f"{' list' if name in DURATION_LISTS else ''} "
+                              f"(for example {example})") from None
+
+
+def _signed_in() -> bool:
+    """Whether the request carries a user's credentials (or asks for them: the token)."""
+    if request.endpoint in _CACHEABLE_ENDPOINTS:
+        return False
+    return (bool(request.headers.get("Authorization")) or request.endpoint == "api.create_token"
+            or "_user_id" in session)
+
+
+def init_app(app: Flask) -> None:
+    """Register the hardening response headers."""
+    hsts = int(app.config.get("HSTS_SECONDS") or 0)
+
+    @app.after_request
+    def _hardening_headers(response):
+        if hsts > 0:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
+        if _signed_in():
+            response.headers["Cache-Control"] = "no-store"
+        return response
