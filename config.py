@@ -72,9 +72,19 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SAFEPORT_SESSION_SECONDS", 8 * 3600))
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    #: failed sign-ins allowed per address and username within the window (seconds).
-    LOGIN_RATE_LIMIT = int(os.environ.get("SAFEPORT_LOGIN_RATE_LIMIT", 5))
-    LOGIN_RATE_WINDOW = int(os.environ.get("SAFEPORT_LOGIN_RATE_WINDOW", 15 * 60))
+    # --- sign-in limits (issue 15) ---
+    #: sign-in attempts (POST /login and POST /api/v1/auth/token together) per client address,
+    #: counted by Flask-Limiter in RATELIMIT_STORAGE_URI: memory:// counts per process, so give
+    #: several workers one redis://host:6379/0.
+    SIGNIN_RATE_LIMIT = os.environ.get("SAFEPORT_SIGNIN_RATE_LIMIT", "10 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_KEY_PREFIX = "safeport"
+    #: per account, in the database: after this many consecutive failures each further attempt
+    #: waits base * 2**(failures - after) seconds, at most the max; a success starts over.
+    SIGNIN_BACKOFF_AFTER = int(os.environ.get("SAFEPORT_SIGNIN_BACKOFF_AFTER", 5))
+    SIGNIN_BACKOFF_BASE_SECONDS = float(os.environ.get("SAFEPORT_SIGNIN_BACKOFF_BASE_SECONDS", 1))
+    SIGNIN_BACKOFF_MAX_SECONDS = float(os.environ.get("SAFEPORT_SIGNIN_BACKOFF_MAX_SECONDS", 900))
     #: uploaded documents live here, outside the web root, under generated names.
     UPLOAD_DIR = os.environ.get("SAFEPORT_UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     MAX_UPLOAD_BYTES = int(os.environ.get("SAFEPORT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
@@ -118,3 +128,6 @@ class TestConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = False
     INBOX_STAGES_CACHE_SECONDS = 0
+    #: the per-address limit is off for the suite (one client signs in hundreds of times);
+    #: tests/api/test_signin_limits.py turns it on. The per-account back-off stays on.
+    RATELIMIT_ENABLED = False

@@ -5,7 +5,7 @@ import os
 from flask import Flask, jsonify
 from sqlalchemy import text
 
-from app import errors, hardening, web
+from app import errors, hardening, ratelimits, web
 from app.api import bp as api_bp
 from app.cli import register_cli
 from app.extensions import db, migrate
@@ -32,6 +32,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
     services.init_app(app)
     app.register_blueprint(api_bp)
     web.init_app(app, csrf_exempt=(api_bp,))
+    ratelimits.init_app(app)
     errors.init_app(app)
     hardening.init_app(app)
     register_cli(app)

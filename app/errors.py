@@ -2,11 +2,12 @@
 (`{"error", "message", "details"}`) under `/api/`, an HTML page (or an htmx fragment) elsewhere."""
 from typing import Any
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge, TooManyRequests
 
-from app.services.errors import ServiceError
+from app import ratelimits
+from app.services.errors import ServiceError, TooManyAttempts
 
 API_PREFIX = "/api/"
 
@@ -31,10 +32,26 @@ def _service_error(err: ServiceError):
         response = json_error(err.code, err.message, err.details, err.status)
         if err.status == 401:
             response[0].headers["WWW-Authenticate"] = 'Bearer realm="safeport"'
-        return response
-    if is_htmx():
-        return render_template("partials/error.html", error=err), err.status
-    return render_template("error.html", error=err), err.status
+    elif is_htmx():
+        response = render_template("partials/error.html", error=err), err.status
+    elif isinstance(err, TooManyAttempts) and request.endpoint == "auth.login":
+        # the sign-in form again, saying why and for how long, ready for the next attempt
+        response = render_template("auth/login.html", username=request.form.get("username", ""),
+                                   error=err.message), err.status
+    else:
+        response = render_template("error.html", error=err), err.status
+    if isinstance(err, TooManyAttempts):
+        response = make_response(response)
+        response.headers["Retry-After"] = str(err.retry_after)
+    return response
+
+
+def _too_many_requests(err: TooManyRequests):
+    """Flask-Limiter's 429 (the per-address sign-in limit), said like the back-off's."""
+    seconds = ratelimits.retry_after()
+    return _service_error(TooManyAttempts(
+        f"{err.description} Wait {seconds} second{'s' if seconds != 1 else ''} and try again.",
+        seconds))
 
 
 def _not_found(err: NotFound):
@@ -74,3 +91,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(MethodNotAllowed, _method_not_allowed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(TooManyRequests, _too_many_requests)

@@ -169,3 +169,30 @@ class LazyStaff(dict):
 def lazy_staff(make_user, login):
     """Like `staff`, for tests that need only some of the roles."""
     return LazyStaff(make_user, login)
+
+
+class Clock:
+    """The sign-in back-off's clock, moved by hand (`clock.advance(seconds)`)."""
+
+    def __init__(self):
+        from app.models.types import utcnow
+
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def signin_clock(monkeypatch) -> Clock:
+    """Freeze the time the sign-in back-off reads (every app in the process shares it)."""
+    from app.services.identity import signin
+
+    clock = Clock()
+    monkeypatch.setattr(signin, "utcnow", clock)
+    return clock

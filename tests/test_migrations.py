@@ -22,7 +22,9 @@ TABLES = {"users", "companies", "process_models", "process_versions", "cases", "
           "memberships", "company_profiles", "company_identifiers", "company_addresses",
           "company_contacts", "facilities", "business_partners", "criteria",
           # issue 5 (designer)
-          "diagram_drafts"}
+          "diagram_drafts",
+          # issue 15 (sign-in limits)
+          "signin_failures"}
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def build_spec() -> dict:
         if ep.response is not None:
             ok["content"] = {"application/json": {"schema": type(ep.response)}}
         operation["responses"][str(ep.status)] = ok
-        for code in ("401", "403", "404", "409", "422") if ep.auth else ("401", "422"):
+        for code in ("401", "403", "404", "409", "422") if ep.auth else ("401", "422", "429"):
             operation["responses"][code] = error
         if ep.body is not None:
             operation["requestBody"] = {"required": True, "content": {

@@ -4,7 +4,7 @@ from flask import current_app, request
 from app.api import schemas as s
 from app.api.core import current_user, endpoint
 from app.services.errors import Invalid
-from app.services.identity import users
+from app.services.identity import signin, users
 from app.services.membership import companies
 from app.services.repository import deployments
 from app.services.runtime import cases, messages
@@ -15,8 +15,9 @@ from app.services.tasks import inbox
 @endpoint("/auth/token", "POST", body=s.TokenRequest(), response=s.TokenResponse(),
           auth=False, tag="auth")
 def create_token(body):
-    """Exchange a username and password for a bearer token."""
-    user = users.authenticate(body["username"], body["password"])
+    """Exchange a username and password for a bearer token (429 with Retry-After when signing
+    in too often from one address or under one username)."""
+    user = signin.sign_in(body["username"], body["password"])
     return {"token": users.issue_token(user),
             "expires_in": current_app.config["API_TOKEN_MAX_AGE"]}
 

@@ -14,7 +14,7 @@ from app.models.membership import (
 )
 from app.models.notification import Notification, OutboxEmail, ReminderSent, SchedulerHeartbeat
 from app.models.process import ProcessModel, ProcessVersion
-from app.models.user import Company, User
+from app.models.user import Company, SignInFailures, User
 from app.models.web import Comment, Document, SavedFilter, TaskDraft
 
 __all__ = [
@@ -26,4 +26,6 @@ __all__ = [
     "SchedulerHeartbeat", "TaskDraft",
     # issue 5 (designer)
     "DiagramDraft",
+    # issue 15 (sign-in limits)
+    "SignInFailures",
 ]

@@ -59,3 +59,19 @@ class User(db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+class SignInFailures(db.Model):
+    """Consecutive failed sign-ins under one username, known or not (so the back-off reveals
+    nothing about which accounts exist); in the database, so every worker sees the same count.
+
+    Deleted by a successful sign-in; rows idle for a day are forgotten.
+    """
+
+    __tablename__ = "signin_failures"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int]
+    #: no attempt under this name is checked before this instant
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

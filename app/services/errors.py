@@ -34,3 +34,13 @@ class Invalid(ServiceError):
     """Input that fails validation; `details` maps fields to messages or lists problems."""
 
     status, code = 422, "invalid"
+
+
+class TooManyAttempts(ServiceError):
+    """Too many sign-in attempts: `retry_after` says how many seconds to wait."""
+
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int, details: Any = None):
+        super().__init__(message, details)
+        self.retry_after = retry_after

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.services.errors import Invalid, ServiceError
+from app.services.errors import Invalid, Unauthorized
 from app.services.identity import signin
 from app.web.session import WebUser, actor, start_page
 
@@ -36,13 +36,11 @@ def login():
         return redirect(start_page(actor()))
     username = request.form.get("username", "")
     if request.method == "POST":
-        try:
-            user = signin.sign_in(username, request.form.get("password", ""),
-                                  request.remote_addr)
-        except ServiceError as err:
-            status = 429 if err.status == 429 else 401
+        try:  # too many attempts (429) is rendered by app/errors.py
+            user = signin.sign_in(username, request.form.get("password", ""))
+        except Unauthorized as err:
             return render_template("auth/login.html", username=username,
-                                   error=err.message), status
+                                   error=err.message), 401
         session.clear()  # no session fixation: a fresh session for the signed-in user
         session.permanent = True
         login_user(WebUser(user))

@@ -3,7 +3,6 @@ import pytest
 
 from app.extensions import db
 from app.models import Company
-from app.services.identity import signin
 from app.services.repository import deployments
 from app.services.runtime import cases
 from tests.helpers import bpmn
@@ -13,11 +12,8 @@ PASSWORD = "password-1"
 
 @pytest.fixture(autouse=True)
 def _web_isolation(app, tmp_path, monkeypatch):
-    """Uploads go to a fresh folder; the sign-in rate limiter starts empty."""
+    """Uploads go to a fresh folder."""
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
-    signin.limiter.reset()
-    yield
-    signin.limiter.reset()
 
 
 @pytest.fixture

@@ -23,14 +23,20 @@ def test_pages_need_a_signed_in_user(world, client):
         assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
 
 
-def test_wrong_password_is_refused_and_the_limit_applies(world, client, sign_in):
+def test_wrong_password_is_refused_and_the_back_off_applies(world, client, sign_in,
+                                                            signin_clock):
     for _ in range(5):
         response = sign_in("cw", "wrong-password")
         assert response.status_code == 401
         assert "unknown username or wrong password" in response.text
     blocked = sign_in("cw")  # even the right password waits now
-    assert blocked.status_code == 429 and "too many failed sign-ins" in blocked.text
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "1"
+    assert "Too many failed sign-ins for this username. Wait 1 second" in blocked.text
+    assert 'name="password"' in blocked.text  # the form, ready for the next attempt
     assert sign_in("cw2").status_code == 302  # other names are not affected
+    client.post("/logout")
+    signin_clock.advance(1)
+    assert sign_in("cw").status_code == 302  # the wait is over: never locked out for good
 
 
 def test_next_is_followed_only_within_the_site(world, client):

@@ -1,4 +1,4 @@
-"""Users: creation, password sign-in and API tokens."""
+"""Users: creation and API tokens (password sign-in is `signin`)."""
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -39,14 +39,6 @@ def create_user(actor: User | None, *, username: str, password: str, role: str,
     user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     with transaction():
         db.session.add(user)
-    return user
-
-
-def authenticate(username: str, password: str) -> User:
-    """The active user with these credentials, or Unauthorized."""
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
-        raise Unauthorized("unknown username or wrong password")
     return user
 
 

@@ -1,0 +1,44 @@
+"""The per-address limit on signing in: Flask-Limiter, one limiter per app, bound in `init_app`.
+
+`POST /login` and `POST /api/v1/auth/token` share one budget per client address
+(`SIGNIN_RATE_LIMIT`, e.g. "10 per minute"), counted in `RATELIMIT_STORAGE_URI`: `memory://`
+counts per process, `redis://...` across every worker. If Redis cannot be reached the limiter
+falls back to counting in memory rather than refusing every sign-in. A refused attempt raises
+Flask-Limiter's `RateLimitExceeded` (a 429), which `app/errors.py` renders. The per-account
+back-off is another matter, kept in the database (`app/services/identity/signin.py`).
+"""
+import math
+import time
+
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+EXTENSION = "safeport_limiter"
+#: the endpoints that check a password; they share one budget per address
+SIGNIN_ENDPOINTS = ("auth.login", "api.create_token")
+
+
+def init_app(app: Flask) -> None:
+    """Create this app's limiter and put the sign-in limit on the sign-in endpoints (call it
+    after the blueprints are registered)."""
+    limiter = Limiter(get_remote_address, in_memory_fallback_enabled=True)
+    limiter.init_app(app)
+    app.extensions[EXTENSION] = limiter
+    if not limiter.enabled:
+        return
+    signin_limit = limiter.shared_limit(
+        lambda: current_app.config["SIGNIN_RATE_LIMIT"], scope="signin", methods=["POST"],
+        error_message="Too many sign-in attempts from your address.")
+    for endpoint in SIGNIN_ENDPOINTS:
+        app.view_functions[endpoint] = signin_limit(app.view_functions[endpoint])
+
+
+def retry_after() -> int:
+    """Seconds until the limit this request broke lets another attempt through."""
+    limiter = current_app.extensions.get(EXTENSION)
+    limit = limiter.current_limit if limiter is not None else None
+    if limit is None:
+        return 60
+    # reset_at is rounded up to a whole second: never say more than the window itself
+    return max(1, min(math.ceil(limit.reset_at - time.time()), limit.limit.get_expiry()))
