@@ -81,3 +81,39 @@ def _number(text: str) -> Any:
     except ValueError:
         return text  # validation says "Not a valid number." and the page keeps the text
     return number if math.isfinite(number) else text
+
+
+def error_list(form: dict[str, Any] | None, errors: dict[str, list[str]]
+               ) -> list[tuple[str, str, str]]:
+    """(field id, field label, message) for each refused field, in the form's order, so the
+    page can list them at the top with links: "Visit date: Not a valid date."."""
+    labels = _labels(form.get("components", []) if form else [], "")
+    found = []
+    for key, messages in errors.items():
+        generic = ".".join(part for part in key.split(".") if not part.isdigit())
+        items = [int(part) + 1 for part in key.split(".") if part.isdigit()]
+        label = labels.get(generic) or (key.replace("_", " ").capitalize() if key != "_schema"
+                                        else "The form")
+        if items:
+            label += " (" + ", ".join(f"item {n}" for n in items) + ")"
+        found.append((key, label, " ".join(messages)))
+    order = list(labels)
+    found.sort(key=lambda row: order.index(row[0]) if row[0] in order else len(order))
+    return found
+
+
+def _labels(components: list[dict], prefix: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for component in components:
+        kind, children = component.get("type"), component.get("components", [])
+        name = component.get("key") or component.get("path")
+        label = (component.get("label") or component.get("dateLabel")
+                 or (name or "").replace("_", " ").capitalize())
+        if kind in ("group", "dynamiclist") and name:
+            out[prefix + name] = label
+            out.update(_labels(children, f"{prefix}{name}."))
+        elif kind == "group":
+            out.update(_labels(children, prefix))
+        elif name:
+            out[prefix + name] = label
+    return out

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from app.services.errors import Conflict, Invalid
-from app.services.tasks import drafts
+from app.services.tasks import drafts, taskpage
 from app.web import formdata
 from app.web.session import actor
 
@@ -11,8 +11,10 @@ bp = Blueprint("tasks", __name__)
 
 
 def _render(page, values, errors=None, conflict=None, status=200):
+    errors = errors or {}
     return render_template("tasks/task.html", page=page, task=page.view.task,
-                           form=page.view.form, values=values, errors=errors or {},
+                           form=page.view.form, values=values, errors=errors,
+                           problems=formdata.error_list(page.view.form, errors),
                            conflict=conflict), status
 
 
@@ -20,7 +22,7 @@ def _render(page, values, errors=None, conflict=None, status=200):
 @login_required
 def show(task_id: int):
     """A task with its form, prefilled from the user's draft or the task's data."""
-    page = drafts.task_page(actor(), task_id)
+    page = taskpage.task_page(actor(), task_id)
     return _render(page, page.values)
 
 
@@ -28,7 +30,7 @@ def show(task_id: int):
 @login_required
 def submit(task_id: int):
     """Save a draft or complete the task; errors re-render the form with what was typed."""
-    page = drafts.task_page(actor(), task_id)
+    page = taskpage.task_page(actor(), task_id)
     values = formdata.parse(page.view.form, request.form)
     action = request.form.get("action", "complete")
     try:

@@ -22,8 +22,8 @@ def test_error_keeps_what_was_typed_then_fix_and_complete(world, client, sign_in
     sign_in("cw")
     bad = client.post("/tasks/1", data={"note": "too long " * 10, "action": "complete"})
     assert bad.status_code == 422
-    assert "Please correct the marked fields" in bad.text
-    assert "Missing data for required field." in bad.text  # decision
+    assert "2 problems to fix before this can be submitted" in bad.text
+    assert '<a href="#f-decision">Decision: Missing data for required field.</a>' in bad.text
     assert "Longer than maximum length 50." in bad.text  # note
     assert "too long too long" in bad.text  # kept
     assert 'aria-invalid="true"' in bad.text

@@ -132,7 +132,7 @@ def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
             raise Conflict(str(err)) from None
         mark_completed(task, actor)
         audit.record(AuditKind.TASK_COMPLETED, case_id=case.id, task_id=task.id, actor=actor,
-                     title=task.title, data=data)
+                     title=task.title, stage=case.current_stage, data=data)
     return task
 
 
@@ -143,7 +143,8 @@ def _check_open(work: CaseWork) -> None:
     if task.assignee_id not in (None, actor.id) and actor.role != "admin":
         raise Conflict(f"task {task.id} is claimed by someone else")
     if work.case.status != CaseStatus.RUNNING:
-        raise Conflict(f"case {work.case.id} is {work.case.status}")
+        raise Conflict(f"case {work.case.id} is {work.case.status}: nothing in it can be "
+                       "completed while it is not running")
 
 
 def _validated(work: CaseWork, data: dict[str, Any]) -> dict[str, Any]:

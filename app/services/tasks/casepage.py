@@ -1,24 +1,19 @@
 """What a case page shows: the record, open tasks, timeline, documents, comments, diagram."""
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Case, HumanTask, ProcessVersion, User
-from app.models.enums import TaskState
+from app.models.enums import AuditKind, CaseStatus, TaskState
+from app.models.membership import Membership
 from app.models.web import Comment, Document
 from app.services.errors import NotFound
 from app.services.identity.access import get_case, get_company
 from app.services.runtime import unit_of_work as instances
-
-#: process variables the lifecycle writes that describe the membership, in display order.
-MEMBERSHIP_FIELDS = (
-    ("membership_status", "Status"), ("tier", "Tier"), ("certified_at", "Certified"),
-    ("validated_at", "Validated"), ("next_annual_review", "Next annual review"),
-    ("next_revalidation", "Next revalidation"), ("decided_at", "Decided"),
-)
+from app.services.tasks.submissions import Submission, evidence, submissions
 
 
 @dataclass
@@ -39,6 +34,9 @@ class CasePage:
     documents: list[Document]
     comments: list[Comment]
     membership: list[tuple[str, Any]]
+    #: submitted work by stage, in the order the stages were worked: (stage, submissions)
+    work: list[tuple[str, list[Submission]]] = field(default_factory=list)
+    evidence: dict[str, list[Document]] = field(default_factory=dict)
 
 
 def case_page(actor: User, case_id: int) -> CasePage:
@@ -54,36 +52,53 @@ def case_page(actor: User, case_id: int) -> CasePage:
                                         .order_by(Document.id.desc())))
     comments = list(db.session.scalars(select(Comment).where(Comment.case_id == case.id)
                                        .order_by(Comment.id)))
+    work: dict[str, list[Submission]] = {}
+    for done in submissions(case, actor):
+        work.setdefault(done.stage or "Other", []).append(done)
     return CasePage(case, open_tasks, [TimelineEntry(e, name) for e, name in rows],
-                    documents, comments, _membership(case))
+                    documents, comments, membership_record(case), list(work.items()),
+                    evidence(case))
 
 
-def _membership(case: Case) -> list[tuple[str, Any]]:
-    """The company's membership record (issue 3's `memberships` table) when there is one,
-    else what the lifecycle wrote into the case's process variables."""
-    try:
-        from app.models.membership import Membership
-    except ImportError:  # the membership record is not part of this build
-        Membership = None  # noqa: N806
-    if Membership is not None:
-        record = db.session.scalar(select(Membership).where(
-            Membership.company_id == case.company_id))
-        if record is not None:
-            return [(label, value) for label, value in (
-                ("Membership", record.status.replace("_", " ")), ("Reason", record.status_reason),
-                ("Tier", record.tier), ("Applied", record.applied_at),
-                ("Certified", record.certified_at), ("Validated", record.validated_at),
-                ("Validation due", record.validation_due_at),
-                ("Next annual review", record.anniversary_at),
-                ("Review window opens", record.review_window_opens_at),
-                ("Next revalidation", record.revalidation_due_at),
-            ) if value not in (None, "")]
-    try:
-        data = instances.load(case).data
-    except Exception:  # a case whose state cannot be loaded still shows its page
+def membership_record(case: Case) -> list[tuple[str, Any]]:
+    """The company's membership record as (label, value) rows, empty until it has one."""
+    record = db.session.scalar(select(Membership).where(Membership.company_id == case.company_id))
+    if record is None:
         return []
-    return [(label, data[key]) for key, label in MEMBERSHIP_FIELDS
-            if data.get(key) not in (None, "")]
+    return [(label, value) for label, value in (
+        ("Membership", record.status.replace("_", " ")), ("Reason", record.status_reason),
+        ("Tier", record.tier), ("Applied", record.applied_at),
+        ("Certified", record.certified_at), ("Validated", record.validated_at),
+        ("Validation due", record.validation_due_at),
+        ("Next annual review", record.anniversary_at),
+        ("Review window opens", record.review_window_opens_at),
+        ("Next revalidation", record.revalidation_due_at),
+    ) if value not in (None, "")]
+
+
+@dataclass
+class Hold:
+    """Why a case's tasks cannot be completed: suspended or ended, since when, by whom, why."""
+
+    status: str
+    since: Any
+    by: str | None
+    reason: str | None
+
+
+def hold_of(case: Case) -> Hold | None:
+    """The hold on a suspended or terminated case (None while it runs)."""
+    kinds = {CaseStatus.SUSPENDED: AuditKind.CASE_SUSPENDED,
+             CaseStatus.TERMINATED: AuditKind.CASE_TERMINATED}
+    if case.status not in kinds:
+        return None
+    row = db.session.execute(
+        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.case_id == case.id, AuditEvent.kind == kinds[case.status])
+        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    if row is None:
+        return Hold(case.status, case.updated_at, None, None)
+    return Hold(case.status, row[0].at, row[1] or "SafePort", row[0].details.get("reason"))
 
 
 def timeline(actor: User, case_id: int) -> list[TimelineEntry]:
@@ -114,7 +129,7 @@ def diagram(actor: User, case_id: int) -> Diagram:
     xml = next((text for text in files.values() if pattern.search(text)),
                next(iter(files.values()), ""))
     try:
-        states = instances.load(case).element_states()
+        states = instances.peek(case).element_states()
     except Exception:  # show the diagram even when the state cannot be read
         states = {}
     return Diagram(xml, states, "BPMNDiagram" in xml and "BPMNShape" in xml)

@@ -1,5 +1,4 @@
 """Task drafts: what a user typed into a task's form, saved to finish later; the task page."""
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -57,28 +56,3 @@ def next_task_id(actor: User, after: HumanTask) -> int | None:
         return found
     return db.session.scalar(ready.where(HumanTask.assignee_id == actor.id).order_by(
         HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id).limit(1))
-
-
-@dataclass
-class TaskPage:
-    """A task with its form, the values to show, and what the actor may do with it."""
-
-    view: tasks.TaskView
-    values: dict[str, Any]
-    has_draft: bool
-    may_work: bool
-    held_by_other: bool
-    assignee: str | None
-
-
-def task_page(actor: User, task_id: int) -> TaskPage:
-    """A task the actor may see, prefilled from their draft (else from the task's data)."""
-    view = tasks.task_detail(actor, task_id)
-    task = view.task
-    draft = get_draft(actor, task.id) if task.state == TaskState.READY else None
-    may_work = actor.role in ("admin", task.role)
-    held = task.assignee_id not in (None, actor.id) and actor.role != "admin"
-    assignee = db.session.scalar(select(User.username).where(User.id == task.assignee_id)) \
-        if task.assignee_id else None
-    return TaskPage(view, draft if draft is not None else view.data, draft is not None,
-                    may_work, held, assignee)

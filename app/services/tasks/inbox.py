@@ -72,6 +72,7 @@ class InboxRow:
     due_at: datetime | None
     priority: int
     created_at: datetime
+    case_status: str
     urgency: str = ""  # "overdue", "due-soon" or ""
 
 
@@ -239,7 +240,7 @@ def inbox_page(actor: User, f: Filters, per_page: int = PER_PAGE) -> InboxPage:
         select(HumanTask.id, HumanTask.title, HumanTask.role, HumanTask.case_id,
                Company.id, Company.legal_name, Company.entity_type, Case.current_stage,
                assignee.c.username, HumanTask.assignee_id, HumanTask.due_at,
-               HumanTask.priority, HumanTask.created_at)
+               HumanTask.priority, HumanTask.created_at, Case.status)
         .join(page_ids, page_ids.c.id == HumanTask.id)
         .join(Case, Case.id == HumanTask.case_id)
         .join(Company, Company.id == Case.company_id)

@@ -79,5 +79,10 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    /* a refused submission: the summary of problems takes the focus, so it is read first */
+    var summary = document.querySelector("[data-focus]");
+    if (summary) { summary.focus(); }
+  });
 }());

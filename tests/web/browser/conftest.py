@@ -14,6 +14,21 @@ from tests.conftest import make_config
 VENDOR = Path(__file__).resolve().parents[3] / "app" / "static" / "vendor"
 
 
+SERVED: list = []  # the live server's app, whose caches are emptied after each test
+
+
+@pytest.fixture(autouse=True)
+def _forget_served_instances():
+    """Case ids repeat once the database is emptied: the served app must not keep instances,
+    specs or forms from an earlier test (the test app's own caches are emptied by conftest)."""
+    yield
+    from app.services.setup import clear_caches
+
+    for served in SERVED:
+        with served.app_context():
+            clear_caches()
+
+
 @pytest.fixture(scope="session")
 def live_server(database_url, tmp_path_factory):
     """The app served over HTTP on 127.0.0.1 and a free port; yields its base URL."""
@@ -23,6 +38,7 @@ def live_server(database_url, tmp_path_factory):
                         f"({', '.join(missing)})"
     app = create_app(make_config(database_url, WTF_CSRF_ENABLED=True, TIMELINE_POLL_SECONDS=1,
                                  UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads"))))
+    SERVED.append(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

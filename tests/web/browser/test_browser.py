@@ -73,7 +73,13 @@ def test_claim_submit_with_an_error_fix_and_complete(review_world, new_page, liv
 
     page.fill("textarea[name=note]", "This note is far too long to pass the fifty char limit.")
     page.click("text=Complete and back to inbox")
-    expect(page.locator("#form-errors")).to_contain_text("Please correct the marked fields")
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("2 problems to fix")
+    expect(summary).to_be_focused()  # read first by screen readers and keyboard users
+    expect(summary.get_by_role("link", name="Decision: Missing data for required field.")
+           ).to_have_attribute("href", "#f-decision")
+    expect(summary.get_by_role("link", name=re.compile(r"^Note: Longer than maximum"))
+           ).to_be_visible()
     expect(page.locator("#decision-error")).to_have_text("Missing data for required field.")
     expect(page.locator("#note-error")).to_contain_text("Longer than maximum length 50")
     expect(page.locator("textarea[name=note]")).to_have_value(
