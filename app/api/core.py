@@ -11,7 +11,9 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
-from app.services.errors import Invalid, Unauthorized
+from app.api.schemas import INT_MAX, value_problem
+from app.services.errors import Invalid, NotFound, Unauthorized
+from app.services.identity.access import require_role
 from app.services.identity.users import user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -30,6 +32,10 @@ class Endpoint:
     status: int
     auth: bool
     tags: list[str] = field(default_factory=list)
+    #: roles one of which the user must hold (admins pass), checked before any parsing
+    roles: tuple[str, ...] = ()
+    #: the OpenAPI requestBody of a body the view reads itself (file uploads)
+    upload: dict | None = None
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -48,6 +54,15 @@ def _authenticate() -> None:
     g.api_user = user_for_token(token.strip())
 
 
+def _check_path(url_args: dict[str, Any]) -> None:
+    """404 for path values no row can have: integers beyond a column's range, unstorable text."""
+    for name, value in url_args.items():
+        if isinstance(value, int) and not 0 <= value <= INT_MAX:
+            raise NotFound(f"no {name} {value}: out of range", {name: ["out of range"]})
+        if isinstance(value, str) and (problem := value_problem(value)):
+            raise NotFound(f"no such {name}", {name: [problem]})
+
+
 def _load(schema: Schema, data: Any, where: str) -> Any:
     try:
         return schema.load(data)
@@ -57,21 +72,30 @@ def _load(schema: Schema, data: Any, where: str) -> Any:
 
 def endpoint(rule: str, method: str = "GET", *, body: Schema | None = None,
              query: Schema | None = None, response: Schema | None = None, status: int = 200,
-             auth: bool = True, tag: str = "") -> Callable:
+             auth: bool = True, roles: tuple[str, ...] = (), upload: dict | None = None,
+             tag: str = "") -> Callable:
     """Register an API view: `view(**url_args, body=..., query=...)` returns what `response` dumps.
 
+    The order is fixed: authenticate, check `roles` (403 before any 422), refuse path values
+    no row can have (404), then parse the body and the query. The services check roles again:
+    they remain the authority. `upload` documents a body the view reads itself.
     A view returning a Flask response object is passed through unchanged.
     """
+    if roles and not auth:
+        raise ValueError("roles need an authenticated user")
 
     def decorator(view: Callable) -> Callable:
         summary = (view.__doc__ or view.__name__).strip().splitlines()[0]
         ENDPOINTS.append(Endpoint(rule, method, summary, body, query, response, status, auth,
-                                  [tag] if tag else []))
+                                  [tag] if tag else [], tuple(roles), upload))
 
         @wraps(view)
         def wrapper(**kwargs):
             if auth:
                 _authenticate()
+                if roles:
+                    require_role(g.api_user, *roles)
+            _check_path(kwargs)
             if body is not None:
                 payload = request.get_json(silent=True)
                 if payload is None:

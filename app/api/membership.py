@@ -1,7 +1,8 @@
 """JSON API for membership records, company profile details and the criteria catalogue."""
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.api.core import current_user, endpoint
+from app.api.schemas import Schema
 from app.models.membership import MEMBERSHIP_STATUSES
 from app.models.user import ENTITY_TYPES
 from app.services.membership import catalogue
@@ -100,13 +101,14 @@ def get_membership(company_id):
 
 
 @endpoint("/companies/<int:company_id>/profile", "PUT", body=ProfileIn(),
-          response=MembershipViewOut(), tag="membership")
+          response=MembershipViewOut(), roles=("case_worker", "applicant"), tag="membership")
 def put_profile(company_id, body):
     """Replace a company's profile details; 422 names each bad field."""
     return membership.update_profile(current_user(), company_id, body["profile"])
 
 
-@endpoint("/memberships", query=MembershipQuery(), response=MembershipList(), tag="membership")
+@endpoint("/memberships", query=MembershipQuery(), response=MembershipList(),
+          roles=("case_worker", "specialist"), tag="membership")
 def list_memberships(query):
     """Membership records of every company (staff), optionally by status."""
     return {"items": membership.list_memberships(current_user(), query["status"])}

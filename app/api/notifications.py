@@ -1,7 +1,8 @@
 """JSON API for in-app notifications (read/unread) and the scheduler's status (admins)."""
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from app.api.core import current_user, endpoint
+from app.api.schemas import Schema
 from app.services.jobs import notifications, status
 
 
@@ -76,7 +77,8 @@ class SchedulerStatusOut(Schema):
     schedulers = fields.List(fields.Dict())
 
 
-@endpoint("/scheduler/status", response=SchedulerStatusOut(), tag="scheduler")
+@endpoint("/scheduler/status", response=SchedulerStatusOut(), roles=("admin",),
+          tag="scheduler")
 def scheduler_status():
     """What is due next, what fired, what failed (admins)."""
     return status.status_for(current_user())

@@ -11,6 +11,8 @@ from app.services.runtime import cases, messages
 from app.services.tasks import actions as tasks
 from app.services.tasks import inbox
 
+XML_TYPES = ("application/xml", "text/xml", "application/bpmn+xml")
+
 
 @endpoint("/auth/token", "POST", body=s.TokenRequest(), response=s.TokenResponse(),
           auth=False, tag="auth")
@@ -22,14 +24,15 @@ def create_token(body):
             "expires_in": current_app.config["API_TOKEN_MAX_AGE"]}
 
 
-@endpoint("/users", "POST", body=s.UserCreate(), response=s.UserOut(), status=201, tag="users")
+@endpoint("/users", "POST", body=s.UserCreate(), response=s.UserOut(), status=201,
+          roles=("admin",), tag="users")
 def create_user(body):
     """Create a user (admins)."""
     return users.create_user(current_user(), **body)
 
 
 @endpoint("/companies", "POST", body=s.CompanyCreate(), response=s.CompanyOut(), status=201,
-          tag="companies")
+          roles=("case_worker",), tag="companies")
 def create_company(body):
     """Register a member company."""
     return companies.create_company(current_user(), **body)
@@ -41,40 +44,46 @@ def get_company(company_id):
     return companies.get_company(current_user(), company_id)
 
 
-@endpoint("/process-models", response=s.ProcessModelList(), tag="process models")
+@endpoint("/process-models", response=s.ProcessModelList(),
+          roles=("designer", "case_worker", "specialist"), tag="process models")
 def list_process_models():
     """Deployed process models with their versions and case counts."""
     return {"items": deployments.list_process_models(current_user())}
 
 
-@endpoint("/process-models", "POST", response=s.DeploymentOut(), status=201,
-          tag="process models")
-def deploy():
+@endpoint("/process-models", "POST", query=s.UploadQuery(), upload=s.BPMN_UPLOAD,
+          response=s.DeploymentOut(), status=201, roles=("designer",), tag="process models")
+def deploy(query):
     """Deploy BPMN: an XML body (?filename=) or multipart files; 422 lists every problem."""
-    return {"processes": deployments.deploy(current_user(), uploaded_diagrams())}
+    return {"processes": deployments.deploy(current_user(), uploaded_diagrams(query))}
 
 
-def uploaded_diagrams() -> dict[str, bytes]:
+def uploaded_diagrams(query: dict) -> dict[str, bytes]:
     """The BPMN files of a request: multipart `files`, or one XML body named by ?filename=."""
     if request.files:
-        return {f.filename or f"upload-{i}.bpmn": f.read()
-                for i, f in enumerate(request.files.getlist("files") or
-                                      list(request.files.values()))}
-    if request.mimetype in ("application/xml", "text/xml", "application/bpmn+xml"):
-        return {request.args.get("filename", "diagram.bpmn"): request.get_data()}
+        files = {f.filename or f"upload-{i}.bpmn": f.read()
+                 for i, f in enumerate(request.files.getlist("files") or
+                                       list(request.files.values()))}
+        problems = [f"file name {problem}" for name in files if (problem := s.value_problem(name))]
+        if problems:
+            raise Invalid("a file name cannot be stored", {"files": problems})
+        return files
+    if request.mimetype in XML_TYPES:
+        return {query["filename"]: request.get_data()}
     raise Invalid("send BPMN as an XML body or as multipart files",
                   [{"message": f"unsupported content type {request.mimetype!r}"}])
 
 
 @endpoint("/cases", "POST", body=s.CaseCreate(), response=s.CaseDetailOut(), status=201,
-          tag="cases")
+          roles=("case_worker", "applicant"), tag="cases")
 def start_case(body):
     """Start a case for a company (the membership lifecycle by default)."""
     case = cases.start_case(current_user(), **body)
     return cases.case_detail(current_user(), case.id)
 
 
-@endpoint("/cases", query=s.CaseQuery(), response=s.CaseList(), tag="cases")
+@endpoint("/cases", query=s.CaseQuery(), response=s.CaseList(),
+          roles=("case_worker", "specialist", "applicant"), tag="cases")
 def list_cases(query):
     """Cases, newest first, filtered by status and company."""
     items, total = cases.list_cases(current_user(), **query)
@@ -94,14 +103,14 @@ def case_events(case_id):
 
 
 @endpoint("/cases/<int:case_id>/messages/<name>", "POST", body=s.MessageRequest(),
-          response=s.CaseOut(), tag="cases")
+          response=s.CaseOut(), roles=("case_worker", "specialist"), tag="cases")
 def send_message(case_id, name, body):
     """Deliver a message to a case that waits for it."""
     return messages.send_message(current_user(), case_id, name, body["payload"])
 
 
 @endpoint("/messages/<name>", "POST", body=s.CorrelateRequest(), response=s.CorrelateOut(),
-          tag="cases")
+          roles=("case_worker", "specialist"), tag="cases")
 def correlate_message(name, body):
     """Deliver a message to every case waiting for it with the given correlation values."""
     ids = messages.correlate_message(current_user(), name, body["correlation"], body["payload"])
@@ -109,7 +118,7 @@ def correlate_message(name, body):
 
 
 @endpoint("/cases/<int:case_id>/retry", "POST", body=s.RetryRequest(), response=s.CaseOut(),
-          tag="cases")
+          roles=("admin",), tag="cases")
 def retry_case(case_id, body):
     """Run a case in error again (admins), optionally with corrected data."""
     return cases.retry_case(current_user(), case_id, body["data"])
@@ -142,7 +151,7 @@ def unclaim_task(task_id):
 
 
 @endpoint("/tasks/<int:task_id>/assign", "POST", body=s.AssignRequest(), response=s.TaskOut(),
-          tag="tasks")
+          roles=("case_worker",), tag="tasks")
 def assign_task(task_id, body):
     """Assign a task to a colleague holding its role (case workers, admins)."""
     return tasks.assign(current_user(), task_id, body["username"])

@@ -1,8 +1,70 @@
-"""Marshmallow schemas for every input and output of the JSON API."""
-from marshmallow import Schema, fields, validate
+"""Marshmallow schemas for every input and output of the JSON API.
+
+Every API schema derives from `Schema` here (tests/api check it), which bounds all integer
+fields to what a database column holds (32 bits) and refuses, anywhere in the input, text no
+database stores (NUL characters, unpaired surrogates) and numbers JSON cannot carry (NaN).
+"""
+import math
+from typing import Any
+
+import marshmallow
+from marshmallow import ValidationError, fields, pre_load, validate
 
 from app.models.enums import CaseStatus, TaskState
 from app.models.user import ENTITY_TYPES, ROLES, TASK_ROLES
+
+#: every integer column is `Integer`: 32 bits on PostgreSQL (SQLite's 64 bits hold more), and
+#: PostgreSQL refuses to even compare an int4 column with a bigger bound value
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+#: the highest page number a listing accepts (200 per page: 20 million rows)
+MAX_PAGE = 100_000
+INT_RANGE = validate.Range(min=INT_MIN, max=INT_MAX,
+                           error=f"must be an integer from {INT_MIN} to {INT_MAX}")
+
+
+def value_problem(value: Any) -> str | None:
+    """Why a parsed JSON value (or query string) cannot be stored, or None when it can."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "must not contain NUL (\\u0000) characters"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "must be valid Unicode text (no unpaired surrogates)"
+        elif isinstance(item, float) and not math.isfinite(item):
+            return "must be a finite number"
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return None
+
+
+class Schema(marshmallow.Schema):
+    """The base of every API schema: integers a column holds, storable text and numbers."""
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        for each in (field_obj, getattr(field_obj, "inner", None)):
+            if isinstance(each, fields.Integer):
+                each.validators = [*each.validators, INT_RANGE]
+
+    @pre_load
+    def _storable(self, data: Any, **_kwargs) -> Any:
+        if isinstance(data, dict):
+            errors = {}
+            for key, value in data.items():
+                problem = value_problem(value)
+                if problem is None and (problem := value_problem(key)) is not None:
+                    key = "_schema"
+                if problem is not None:
+                    errors[key] = [problem]
+            if errors:
+                raise ValidationError(errors)
+        return data
 
 
 class TokenRequest(Schema):
@@ -51,6 +113,21 @@ class Problem(Schema):
     file = fields.String()
     element_id = fields.String()
     line = fields.Integer()
+
+
+class UploadQuery(Schema):
+    filename = fields.String(load_default="diagram.bpmn", validate=validate.Length(min=1, max=255),
+                             metadata={"description": "the name of an XML body's file"})
+
+
+#: BPMN sent as multipart `files` or as one XML body (text/xml and application/bpmn+xml too)
+BPMN_UPLOAD = {"required": True, "content": {
+    "multipart/form-data": {"schema": {
+        "type": "object", "required": ["files"],
+        "properties": {"files": {"type": "array", "minItems": 1, "items": {
+            "type": "string", "format": "binary", "contentMediaType": "application/xml"}}}}},
+    "application/xml": {"schema": {"type": "string"}},
+}}
 
 
 class VersionOut(Schema):
@@ -112,7 +189,7 @@ class TaskQuery(Schema):
     case_id = fields.Integer(load_default=None)
     state = fields.String(load_default=TaskState.READY.value,
                           validate=validate.OneOf([s.value for s in TaskState]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -165,7 +242,7 @@ class CaseQuery(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(
         [s.value for s in CaseStatus]))
     company_id = fields.Integer(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

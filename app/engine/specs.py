@@ -207,9 +207,10 @@ def compile_diagrams(
     process_ids = parser.get_process_ids()
     if not process_ids:
         raise DeployError([Problem("no executable process (isExecutable=\"true\") was found")])
-    packages = [package for process_id in process_ids
+    default_roles = {pid: s.default_role for pid, s in settings.items()}
+    broken = _check_call_targets(parser, checker, process_ids, default_roles)
+    packages = [package for process_id in process_ids if process_id not in broken
                 if (package := _package(parser, process_id, checker, texts, settings))]
-    _check_call_targets(parser, checker)
     if checker.problems:
         raise DeployError(_unique(checker.problems))
     return packages
@@ -273,12 +274,8 @@ def _package(parser, process_id: str, checker: _Checker, texts: dict[str, str],
             name: sub for name, sub in parser.get_subprocess_specs(
                 process_id, require_call_activity_specs=False).items() if sub is not None
         }
-    except ValidationException as err:
-        checker.add(str(err).split("\n")[0], getattr(err, "file_name", None) or None,
-                    getattr(err, "id", None) or None, getattr(err, "line_number", None) or None)
-        return None
     except SpiffWorkflowException as err:
-        checker.add(f"process '{process_id}': {err}")
+        _parse_problem(checker, process_id, err)
         return None
     default_roles = {pid: s.default_role for pid, s in settings.items()}
     own = settings.get(process_id, ProcessSettings())
@@ -305,15 +302,52 @@ def _package(parser, process_id: str, checker: _Checker, texts: dict[str, str],
     )
 
 
-def _check_call_targets(parser, checker: _Checker) -> None:
-    known = set(parser.process_parsers)
-    for process_id in known:
-        spec = parser.get_spec(process_id)
+def _parse_problem(checker: _Checker, process_id: str, err: SpiffWorkflowException) -> None:
+    if isinstance(err, ValidationException):
+        checker.add(str(err).split("\n")[0], getattr(err, "file_name", None) or None,
+                    getattr(err, "id", None) or None, getattr(err, "line_number", None) or None)
+    else:
+        checker.add(f"process '{process_id}': {err}")
+
+
+def _check_call_targets(parser, checker: _Checker, process_ids: list[str],
+                        default_roles: dict[str, str]) -> set[str]:
+    """Name every call activity whose process is missing or not executable; the processes
+    that reach one (directly or through other calls) cannot be packaged.
+
+    The specs reached are checked here too, so their other problems are still reported.
+    """
+    calls: dict[str, set[str]] = {}
+    broken: set[str] = set()
+    todo = list(process_ids)
+    while todo:
+        process_id = todo.pop()
+        if process_id in calls:
+            continue
+        calls[process_id] = set()
+        try:
+            spec = parser.get_spec(process_id)  # the first parse: a second returns a partial spec
+        except SpiffWorkflowException as err:
+            _parse_problem(checker, process_id, err)
+            broken.add(process_id)
+            continue
+        checker.check_spec(spec, default_roles.get(spec.name, DEFAULT_ROLE))
         for task_spec in spec.task_specs.values():
-            if isinstance(task_spec, SubWorkflowTask) and task_spec.spec not in known:
-                checker.add(f"call activity '{task_spec.bpmn_id}' calls process "
-                            f"'{task_spec.spec}', which is not in this deployment", spec.file,
-                            task_spec.bpmn_id)
+            if not isinstance(task_spec, SubWorkflowTask):
+                continue
+            target = parser.process_parsers.get(task_spec.spec)
+            if target is not None and target.process_executable:
+                calls[process_id].add(task_spec.spec)
+                todo.append(task_spec.spec)
+                continue
+            reason = ("which is not executable (isExecutable=\"false\"): a called process must "
+                      "be executable" if target is not None else "which is not in this deployment")
+            checker.add(f"call activity '{task_spec.bpmn_id}' calls process '{task_spec.spec}', "
+                        f"{reason}", spec.file, task_spec.bpmn_id)
+            broken.add(process_id)
+    while grown := {p for p, targets in calls.items() if p not in broken and targets & broken}:
+        broken |= grown
+    return broken
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
