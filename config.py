@@ -97,6 +97,8 @@ class Config:
     REQUIRE_SECRET_KEY = False
     #: Strict-Transport-Security max-age in seconds; 0 sends no header (ProductionConfig sends it).
     HSTS_SECONDS = 0
+    #: reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted
+    PROXY_HOPS = int(os.environ.get("SAFEPORT_PROXY_HOPS", "0"))
 
 
 class DevelopmentConfig(Config):

@@ -12,6 +12,7 @@ from typing import Any
 
 import isodate
 from flask import Flask, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 ENVIRONMENTS = {"": "config.Config", "development": "config.DevelopmentConfig",
                 "production": "config.ProductionConfig"}
@@ -75,8 +76,12 @@ def _signed_in() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Register the hardening response headers."""
+    """Register the hardening response headers; trust `PROXY_HOPS` reverse proxies for the
+    client address and scheme (so per-address sign-in limits count clients, not the proxy)."""
     hsts = int(app.config.get("HSTS_SECONDS") or 0)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.after_request
     def _hardening_headers(response):

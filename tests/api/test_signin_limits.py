@@ -262,3 +262,16 @@ def test_an_inactive_account_counts_failures_and_never_gets_in(database_url, mak
     with workers(database_url, 1, **BACKOFF) as (client,):
         assert token(client, "carla").status_code == 401
         assert failures("carla").failures == 1
+
+
+@pytest.mark.parametrize("hops, separate", [(0, False), (1, True)])
+def test_behind_a_trusted_proxy_each_client_has_its_own_budget(database_url, prefix, make_user,
+                                                              hops, separate):
+    make_user("cw", "case_worker")
+    with workers(database_url, count=1, PROXY_HOPS=hops, **limited(prefix, limit="2 per minute")
+                 ) as (client,):
+        def attempt(address: str) -> int:
+            return client.post("/api/v1/auth/token", json={"username": "cw", "password": "x"},
+                               headers={"X-Forwarded-For": address}).status_code
+        assert [attempt("192.0.2.1") for _ in range(3)] == [401, 401, 429]
+        assert attempt("192.0.2.2") == (401 if separate else 429)
