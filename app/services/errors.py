@@ -15,18 +15,26 @@ class ServiceError(Exception):
 
 
 class Unauthorized(ServiceError):
+    """No valid credentials: sign in or send a token."""
+
     status, code = 401, "unauthorized"
 
 
 class Forbidden(ServiceError):
+    """Signed in, but the role may not do this."""
+
     status, code = 403, "forbidden"
 
 
 class NotFound(ServiceError):
+    """Does not exist, or belongs to another company (ids leak nothing)."""
+
     status, code = 404, "not_found"
 
 
 class Conflict(ServiceError):
+    """Changed meanwhile: completed, claimed or moved on by someone else."""
+
     status, code = 409, "conflict"
 
 
