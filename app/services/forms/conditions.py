@@ -317,3 +317,16 @@ def condition_schema(node: Node, names: set[str], truth: bool = True) -> Any:
 
 def _has(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": [name], "properties": {name: schema}}
+
+
+def names_in(node: Node) -> set[str]:
+    """The top-level data names a condition reads (`a.b = 1` reads `a`)."""
+    if isinstance(node, Var):
+        return {node.path[0]}
+    if isinstance(node, Not):
+        return names_in(node.operand)
+    if isinstance(node, BoolOp):
+        return set().union(*(names_in(operand) for operand in node.operands))
+    if isinstance(node, Compare):
+        return names_in(node.left) | names_in(node.right)
+    return set()

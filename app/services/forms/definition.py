@@ -15,6 +15,7 @@ from typing import Any
 
 from app.services.forms.conditions import (
     FormDefinitionError,
+    names_in,
     parse_condition,
 )
 
@@ -278,3 +279,27 @@ def _compile(canonical: str) -> CompiledForm:
 def compiled_form(form: dict[str, Any]) -> CompiledForm:
     """The checked fields of a form, cached per distinct definition."""
     return _compile(json.dumps(form, sort_keys=True, separators=(",", ":")))
+
+
+def form_variables(form: dict[str, Any] | None) -> set[str]:
+    """The top-level data names a form shows, fills or reads (its fields' keys and paths, the
+    lists its options come from, the names its conditions read): all a form's reader needs."""
+    names: set[str] = set()
+
+    def walk(components: Any, top: bool) -> None:
+        for comp in components if isinstance(components, list) else []:
+            if not isinstance(comp, dict):
+                continue
+            own = comp.get("key") or comp.get("path")
+            if top and isinstance(own, str):
+                names.add(own.split(".")[0])
+            if isinstance(comp.get("valuesKey"), str):
+                names.add(comp["valuesKey"].split(".")[0])
+            hide = (comp.get("conditional") or {}).get("hide")
+            if isinstance(hide, str) and hide.strip().startswith("="):
+                names.update(names_in(parse_condition(hide)))
+            nested = comp.get("type") == "group" and not comp.get("path")
+            walk(comp.get("components", []), top and nested)
+
+    walk((form or {}).get("components", []), True)
+    return names

@@ -10,6 +10,7 @@ from app.models import HumanTask, User
 from app.models.enums import AuditKind, CaseStatus, TaskState
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.forms.definition import form_variables
 from app.services.forms.schema import to_json_schema
 from app.services.forms.validation import validate_submission
 from app.services.identity.access import (
@@ -52,6 +53,9 @@ def task_detail(actor: User, task_id: int) -> TaskView:
             data = peek(task.case).task_data(task.engine_task_id)
         except TaskNotReady:
             data = {}
+    if actor.role == "applicant":  # the process's internal variables stay with staff
+        shown = form_variables(form)
+        data = {key: value for key, value in data.items() if key in shown}
     return TaskView(task, form, to_json_schema(form) if form else None, data)
 
 
