@@ -94,8 +94,9 @@ def test_missed_profile_deadline_reminds_escalates_extends_then_closes(
     eligibility(cw, case_id)
     risk_assessment(applicant, case_id)
     portal_application(applicant, case_id)
-    view = task_view(applicant, case_id, "security_profile")
+    view = task_view(cw, case_id, "security_profile")  # internal data: staff only
     profile, reminders = view["task"], view["data"]["profile_reminders"]
+    assert "profile_reminders" not in task_view(applicant, case_id, "security_profile")["data"]
     assert profile["due_at"] is not None and reminders[0] < profile["due_at"] < reminders[1]
 
     assert wait_until(reminders[0]) == 1
