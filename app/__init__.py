@@ -18,6 +18,9 @@ def create_app(config_object: object | str | None = None) -> Flask:
         config_object = ("config.DevelopmentConfig" if os.environ.get("SAFEPORT_ENV") ==
                          "development" else "config.Config")
     app.config.from_object(config_object)
+    from app.engine.bounds import Limits
+
+    Limits.from_settings(app.config["SCRIPT_LIMITS"])  # a bad bound fails here, not per case
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from app.engine import TaskNotReady
+from app.engine import DataTooLarge, TaskNotReady
 from app.extensions import db
 from app.models import Case, HumanTask, User
 from app.models.user import TASK_ROLES
@@ -161,6 +161,9 @@ def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     except TaskNotReady as err:
         db.session.rollback()
         raise Conflict(str(err)) from None
+    except DataTooLarge as err:  # SAFEPORT_MAX_CASE_DATA: refused, nothing changed
+        db.session.rollback()
+        raise Invalid(str(err), {"_schema": [str(err)]}) from None
     instances.mark_completed(task, actor)
     audit.record("task_completed", case_id=case.id, task_id=task.id, actor=actor,
                  title=task.title, data=data)
