@@ -19,6 +19,14 @@ PERIOD_DEFAULTS = {
     "SAFEPORT_REMINDER_LEAD_TIMES": "P30D,P7D,P1D",
 }
 
+#: Bounds of every script, condition and expression evaluation, and of case data (issue 15):
+#: an ISO-8601 duration, and sizes in bytes or with KiB, MiB or GiB (e.g. "256MiB").
+SCRIPT_LIMIT_DEFAULTS = {
+    "SAFEPORT_SCRIPT_TIMEOUT": "PT2S",
+    "SAFEPORT_SCRIPT_MEMORY_LIMIT": "256MiB",
+    "SAFEPORT_MAX_CASE_DATA": "1MiB",
+}
+
 
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'instance' / 'safeport.db'}"
@@ -49,6 +57,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SAFEPORT_INSECURE_COOKIES") != "1"
     PERIODS = {name: os.environ.get(name, default) for name, default in PERIOD_DEFAULTS.items()}
+    SCRIPT_LIMITS = {name: os.environ.get(name, default)
+                     for name, default in SCRIPT_LIMIT_DEFAULTS.items()}
     #: werkzeug password hashing method (tests use a cheap one; never lower it in production)
     PASSWORD_HASH_METHOD = "scrypt"
     # Email (the outbox is sent by the scheduler; see app/services/mail.py).

@@ -14,6 +14,8 @@ import isodate
 from flask import Flask, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.engine.bounds import Limits
+
 ENVIRONMENTS = {"": "config.Config", "development": "config.DevelopmentConfig",
                 "production": "config.ProductionConfig"}
 #: the placeholder `config.Config` falls back to; never acceptable where a key is required.
@@ -41,6 +43,10 @@ def check_settings(config: Mapping[str, Any]) -> None:
     """Raise ConfigError for the first setting the app must not start with."""
     for name, value in (config.get("PERIODS") or {}).items():
         _check_period(name, value)
+    try:
+        Limits.from_settings(config.get("SCRIPT_LIMITS") or {})  # a bad bound fails here
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
     if config.get("REQUIRE_SECRET_KEY"):
         key = config.get("SECRET_KEY")
         if not key or key == DEV_SECRET_KEY:

@@ -5,6 +5,7 @@ plain data. Scripts, conditions and timer expressions run in the sandbox of `san
 """
 from app.engine.cache import InstanceCache
 from app.engine.instance import (
+    DataTooLarge,
     EngineError,
     HumanTaskInfo,
     Instance,
@@ -19,7 +20,7 @@ from app.engine.specs import DeployError, Problem, ProcessPackage, compile_diagr
 
 __all__ = [
     "STATE_FORMAT_VERSION",
-    "DeployError", "EngineError", "HumanTaskInfo", "Instance", "InstanceCache",
+    "DataTooLarge", "DeployError", "EngineError", "HumanTaskInfo", "Instance", "InstanceCache",
     "MessageNotExpected", "Problem", "ProcessPackage", "SpecCache", "TaskNotReady", "VersionRef",
     "compile_diagrams", "correlation_key",
 ]

@@ -18,8 +18,14 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from app.engine.bounds import Limits, data_size
 from app.engine.roles import DEFAULT_ROLE, lane_to_role
-from app.engine.sandbox import SandboxError, _plain_problem, sandboxed_script_engine
+from app.engine.sandbox import (
+    LimitExceeded,
+    SandboxError,
+    _plain_problem,
+    sandboxed_script_engine,
+)
 from app.engine.serializer import SPECS, SpecCache, dump_state, load_state
 from app.engine.specs import form_key_of, task_properties
 from app.engine.timers import due_from_value, fire_instant
@@ -39,6 +45,10 @@ class EngineError(Exception):
     def __init__(self, message: str, bpmn_id: str | None = None):
         super().__init__(message)
         self.message, self.bpmn_id = message, bpmn_id
+
+
+class DataTooLarge(ValueError):
+    """Submitted data is larger than SAFEPORT_MAX_CASE_DATA allows; nothing was changed."""
 
 
 class TaskNotReady(Exception):
@@ -90,6 +100,8 @@ class Instance:
         self.default_roles = default_roles
         self.roles = roles
         self.error: EngineError | None = None
+        self.limits = Limits.from_settings({})  # the configured ones once the engine is attached
+        self._due: dict[UUID, datetime | None] = {}  # due dates worked out as tasks became ready
         self._fragments: dict = {}  # finished tasks' JSON, reused by dump()
         #: (kind, values) that scripts emitted with `emit(...)` since the last take_effects()
         self.effects: list[tuple[str, dict[str, Any]]] = []
@@ -130,8 +142,11 @@ class Instance:
     def _attach_script_engine(self, settings: Mapping[str, Any],
                               effect_check: "EffectCheck | None") -> None:
         """Sandboxed scripts, with `emit(effect, **values)` collecting effects for the services."""
+        self.limits = limits = Limits.from_settings(settings)
 
         def emit(effect: str, /, **values: Any) -> None:
+            if data_size(values, limits.max_data) > limits.max_data:
+                raise LimitExceeded(f"emit('{effect}') was given {limits.too_much_data()}")
             problem = _plain_problem(values)
             if problem:
                 raise SandboxError(f"emit('{effect}') was given {problem}; pass plain data")
@@ -157,6 +172,26 @@ class Instance:
             task = getattr(err, "task", None)
             bpmn_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
             self.error = EngineError(_describe(err), bpmn_id)
+            return
+        self._work_out_due_dates()
+
+    def _work_out_due_dates(self) -> None:
+        """Evaluate the `dueIn` of tasks that just became ready, now: one over its time or
+        memory bound puts the instance in error (later, at save time, it could only be
+        dropped)."""
+        now, ready = datetime.now(UTC), self._all_tasks(TaskState.READY, manual=True)
+        self._due = {t.id: self._due[t.id] for t in ready if t.id in self._due}
+        for task in ready:
+            if str(task.id) in self.known_ready or task.id in self._due:
+                continue
+            expression = task_properties(task.task_spec).get("dueIn")
+            try:
+                self._due[task.id] = self._due_at(task, expression, now) if expression else None
+            except LimitExceeded as err:
+                self._due[task.id], spec = None, task.task_spec
+                self.error = EngineError(f"{spec.bpmn_name or spec.bpmn_id} ({spec.bpmn_id}): "
+                                         f"dueIn: {err}", spec.bpmn_id)
+                return
 
     # -- state ------------------------------------------------------------------------
     @property
@@ -215,6 +250,8 @@ class Instance:
         task = self._task(engine_task_id)
         if not (task.state & TaskState.READY and task.task_spec.manual):
             raise TaskNotReady(f"task {engine_task_id} is {TaskState.get_name(task.state)}")
+        if data_size(data, self.limits.max_data) > self.limits.max_data:
+            raise DataTooLarge(f"the submitted data is {self.limits.too_much_data()}")
         task.data.update(data)
         self.known_ready.discard(engine_task_id)  # its row is marked completed, not cancelled
         try:
@@ -310,9 +347,12 @@ class Instance:
         role = lane_to_role(spec.lane, self.roles) if isinstance(spec, UserTask) else None
         if role is None:
             role = self.default_roles.get(task.workflow.spec.name, DEFAULT_ROLE)
-        due_at = None
-        if props.get("dueIn"):
-            due_at = self._due_at(task, props["dueIn"], now)
+        due_at = self._due.get(task.id)
+        if due_at is None and task.id not in self._due and props.get("dueIn"):
+            try:
+                due_at = self._due_at(task, props["dueIn"], now)
+            except LimitExceeded:
+                due_at = None
         try:
             priority = int(props.get("priority", 50))
         except ValueError:
@@ -324,9 +364,12 @@ class Instance:
         )
 
     def _due_at(self, task, expression: str, now: datetime) -> datetime | None:
+        """The due date from a `dueIn` expression; None if it fails (LimitExceeded raises)."""
         try:
             value = self.workflow.script_engine.evaluate(task, expression)
-        except SpiffWorkflowException:
+        except SpiffWorkflowException as err:
+            if isinstance(err.__cause__, LimitExceeded):
+                raise err.__cause__ from None
             return None
         return due_from_value(value, now)
 
@@ -342,6 +385,6 @@ def _describe(err: SpiffWorkflowException) -> str:
 
 
 __all__ = [
-    "EngineError", "HumanTaskInfo", "Instance", "MessageNotExpected", "TaskNotReady",
-    "VersionRef", "correlation_key",
+    "DataTooLarge", "EngineError", "HumanTaskInfo", "Instance", "MessageNotExpected",
+    "TaskNotReady", "VersionRef", "correlation_key",
 ]

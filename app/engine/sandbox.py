@@ -23,7 +23,8 @@ Limits:
   dict). datetime/timedelta are tolerated (SpiffWorkflow's serializer knows them), but
   scripts should store ISO strings. Other values raise SandboxError.
 - RestrictedPython refuses ``d[k] += 1`` and ``o.x += 1``: write ``d[k] = d[k] + 1``.
-- There is no CPU or memory limit: endless loops or ``'x' * 10**10`` are not stopped.
+- Every evaluation is bounded in time and memory, and a script in the data it leaves (see
+  :mod:`app.engine.bounds`); going over a bound raises :class:`LimitExceeded`.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from app.engine.bounds import MEMORY, Evaluation, Exceeded, Limits, data_size
+
 FILENAME = "<string>"  # PythonScriptEngine looks for this file name to find the failing line
 _DROPPED = {"__build_class__", "BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit"}
 BUILTINS: dict[str, Any] = {k: v for k, v in rp.safe_builtins.items() if k not in _DROPPED}
@@ -52,11 +55,9 @@ BUILTINS.update({name: getattr(builtins, name) for name in (
     "len min max sum sorted any all abs round range enumerate zip "
     "list dict set tuple str int float bool isinstance").split()})
 _UNAVAILABLE = frozenset(dir(builtins)) - BUILTINS.keys()
-_INPLACE_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    f"{symbol}=": getattr(operator, f"i{name}") for symbol, name in (
-        ("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "truediv"), ("//", "floordiv"),
-        ("%", "mod"), ("**", "pow"), ("<<", "lshift"), (">>", "rshift"), ("&", "and"),
-        ("|", "or"), ("^", "xor"), ("@", "matmul"))}
+#: BinOps that go through a size guard of the evaluation (see app.engine.bounds)
+_GUARDED_OPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_"}
+_EVALUATION_NAMES = frozenset(("_tick_", "_getiter_", "_inplacevar_", *_GUARDED_OPS.values()))
 _PLAIN_LEAVES = (type(None), bool, int, float, str, datetime, timedelta)
 # TypeError texts of RestrictedPython's write guard (attribute/item writes on other objects)
 _WRITE_DENIALS = ("attribute-less object (assign or del)",
@@ -71,8 +72,54 @@ class _Denied(SandboxError):
     """A guard refused an operation while the code ran."""
 
 
+class LimitExceeded(SandboxError):
+    """An evaluation went over its time, memory or data bound."""
+
+
+def _call(name: str, args: list[ast.expr], like: ast.AST) -> ast.Call:
+    call = ast.copy_location(ast.Call(func=ast.Name(name, ast.Load()), args=args, keywords=[]),
+                             like)
+    return ast.fix_missing_locations(call)
+
+
+def _tick(like: ast.AST) -> ast.stmt:
+    return ast.copy_location(ast.Expr(_call("_tick_", [], like)), like)
+
+
 class _Policy(RestrictingNodeTransformer):
-    """RestrictedPython's policy, also refusing imports and class definitions."""
+    """RestrictedPython's policy, also refusing imports and class definitions, and calling
+    the evaluation's bound guards: a tick in every loop, function and comprehension item, size
+    checks around `*`, `**` and `<<`."""
+
+    def visit_While(self, node: ast.While) -> ast.AST:
+        node = super().visit_While(node)
+        node.body.insert(0, _tick(node))
+        return node
+
+    def visit_For(self, node: ast.For) -> ast.AST:
+        node = super().visit_For(node)
+        node.body.insert(0, _tick(node))
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        node = super().visit_FunctionDef(node)
+        node.body.insert(0, _tick(node))
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        node = super().visit_Lambda(node)
+        node.body = _call("_tick_", [node.body], node.body)
+        return node
+
+    def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
+        node = super().visit_comprehension(node)
+        node.ifs.insert(0, _call("_tick_", [], node.iter))
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        node = super().visit_BinOp(node)
+        guard = _GUARDED_OPS.get(type(node.op))
+        return node if guard is None else _call(guard, [node.left, node.right], node)
 
     def visit_Import(self, node: ast.stmt) -> ast.AST:
         self.error(node, "import statements are not allowed.")
@@ -122,11 +169,12 @@ def _getattr(obj: Any, name: str, default: Any = rp.Guards.raise_) -> Any:
         raise
 
 
+#: The guards every evaluation shares; each also gets its own (Evaluation.guards).
 GUARDS: dict[str, Any] = {
     "__builtins__": BUILTINS, "_getattr_": _getattr, "_getitem_": operator.getitem,
-    "_getiter_": iter, "_iter_unpack_sequence_": rp.Guards.guarded_iter_unpack_sequence,
+    "_iter_unpack_sequence_": rp.Guards.guarded_iter_unpack_sequence,
     "_unpack_sequence_": rp.Guards.guarded_unpack_sequence,
-    "_write_": rp.Guards.full_write_guard, "_inplacevar_": lambda op, x, y: _INPLACE_OPS[op](x, y),
+    "_write_": rp.Guards.full_write_guard,
     "_apply_": lambda f, *a, **kw: f(*a, **kw), "_print_": rp.PrintCollector,
 }
 
@@ -184,6 +232,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     def __init__(self, settings: Mapping[str, Any] | None = None,
                  helpers: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self.settings: dict[str, Any] = dict(settings or {})
+        self.limits = Limits.from_settings(self.settings)
         script_helpers: dict[str, Callable[..., Any]] = {
             "now": now, "today": today, "parse_datetime": parse_datetime,
             "add_duration": add_duration, "duration_seconds": duration_seconds,
@@ -205,24 +254,27 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         """Evaluate an expression over task data (the data is not changed)."""
         code = _compiled(expression, "eval", "Expression")
         scope = {**self.globals, **(external_context or {}), **context, **GUARDS}
-        return self._run(lambda: eval(code, scope), "Expression")
+        shown = expression if len(expression) <= 60 else expression[:57] + "..."
+        return self._run(code, scope, "Expression", f"Expression {shown!r}")
 
     def execute(self, script: str, context: dict[str, Any],
                 external_context: Mapping[str, Any] | None = None) -> bool:
         """Run a script with the task data as globals; its new variables stay in ``context``."""
         code = _compiled(script, "exec", "Script")
         external = dict(external_context or {})
-        clashes = (self.globals.keys() | external.keys()) & context.keys()
+        clashes = (self.globals.keys() | external.keys() | _EVALUATION_NAMES) & context.keys()
         if clashes:
             raise SandboxError(f"Task data overwrites predefined script names: {sorted(clashes)}")
         before = dict(context)
         context.update({**external, **self.globals})
         try:
-            self._run(lambda: exec(code, context), "Script")
+            self._run(code, context, "Script")
         finally:  # like TaskDataEnvironment: drop builtins, helpers and functions
             for key in list(context):
                 if key in self.globals or key in external or callable(context[key]):
                     context.pop(key)
+        if data_size(context, self.limits.max_data) > self.limits.max_data:
+            raise LimitExceeded(f"Script left {self.limits.too_much_data()} in the task")
         for key, value in context.items():
             problem = None if key in before and before[key] is value else _plain_problem(value)
             if problem:
@@ -233,23 +285,41 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise SandboxError("service tasks are not available to sandboxed scripts")
 
-    @staticmethod
-    def _run(call: Callable[[], Any], what: str) -> Any:
-        """Run compiled code, turning sandbox denials into SandboxError with the line."""
+    def _run(self, code: Any, scope: dict[str, Any], what: str, named: str = "") -> Any:
+        """Run compiled code within the bounds, turning sandbox denials and bounds exceeded
+        into SandboxError with the line; `named` names an expression in bound messages."""
+        evaluation = Evaluation(self.limits)
+        scope.update(evaluation.guards(BUILTINS, _getattr))
+        saved = MEMORY.enter(self.limits.memory)
         try:
-            return call()
+            result = eval(code, scope)  # noqa: S307 (restricted code; exec-mode code gives None)
+        except (Exceeded, MemoryError) as exc:
+            exceeded = evaluation.exceeded or self.limits.too_big()
+            line = None if named else _line_of(exc)  # expressions are one line
+            raise LimitExceeded(f"{named or what} {exceeded}"
+                                + (f" at line {line}" if line else "")) from None
         except (SandboxError, NameError, TypeError) as exc:
-            if isinstance(exc, NameError) and exc.name not in _UNAVAILABLE or \
-                    type(exc) is TypeError and str(exc) not in _WRITE_DENIALS:
-                raise
-            line = _line_of(exc)
-            if isinstance(exc, NameError):
-                message = f"{what} is not allowed: '{exc.name}' is not available in scripts"
-            else:
-                denied = isinstance(exc, _Denied | TypeError)
-                message = f"{what} is not allowed: {exc}" if denied else str(exc)
-            message += f" (line {line})" if line else ""
-            raise SandboxError(message).with_traceback(exc.__traceback__) from exc
+            _reraise_denial(exc, what)
+        finally:
+            MEMORY.leave(saved)
+        if evaluation.exceeded:  # the code caught it and went on
+            raise LimitExceeded(f"{named or what} {evaluation.exceeded}")
+        return result
+
+
+def _reraise_denial(exc: Exception, what: str) -> None:
+    """Raise a sandbox denial as SandboxError naming the line; anything else unchanged."""
+    if isinstance(exc, NameError) and exc.name not in _UNAVAILABLE or \
+            type(exc) is TypeError and str(exc) not in _WRITE_DENIALS:
+        raise exc
+    line = _line_of(exc)
+    if isinstance(exc, NameError):
+        message = f"{what} is not allowed: '{exc.name}' is not available in scripts"
+    else:
+        denied = isinstance(exc, _Denied | TypeError)
+        message = f"{what} is not allowed: {exc}" if denied else str(exc)
+    message += f" (line {line})" if line else ""
+    raise SandboxError(message).with_traceback(exc.__traceback__) from exc
 
 
 class SandboxedScriptEngine(PythonScriptEngine):
@@ -262,6 +332,8 @@ class SandboxedScriptEngine(PythonScriptEngine):
         except SpiffWorkflowException as exc:
             exc.add_note(f"Error evaluating expression '{expression}'")
             raise
+        except LimitExceeded as exc:  # its message names the expression and the bound
+            raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
         except Exception as exc:  # the base class drops the cause's message here
             raise WorkflowTaskException(
                 f"Error evaluating expression '{expression}': {type(exc).__name__}: {exc}",
@@ -272,7 +344,8 @@ class SandboxedScriptEngine(PythonScriptEngine):
         if isinstance(err, SpiffWorkflowException):
             return super().create_task_exec_exception(task, script, err)
         line_number, error_line = self.get_error_line_number_and_content(script, err)
-        return WorkflowTaskException(f"{type(err).__name__}: {err}", task=task, exception=err,
+        message = str(err) if isinstance(err, LimitExceeded) else f"{type(err).__name__}: {err}"
+        return WorkflowTaskException(message, task=task, exception=err,
                                      line_number=line_number, error_line=error_line)
 
     def call_service(self, task: Any, **kwargs: Any) -> Any:

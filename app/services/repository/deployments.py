@@ -63,7 +63,7 @@ def _compile(files: dict[str, bytes], forms: dict[str, dict]):
     forms_dir = config["FORMS_DIR"]
     try:
         packages = compile_diagrams(
-            files, roles=TASK_ROLES, settings=config["PERIODS"],
+            files, roles=TASK_ROLES, settings={**config["PERIODS"], **config["SCRIPT_LIMITS"]},
             check_form=lambda key: None if key in forms else _form_problem(forms_dir, key),
             max_bytes=config["MAX_DIAGRAM_BYTES"],
         )

@@ -152,8 +152,9 @@ def version_ref(version_id: int) -> VersionRef:
 
 
 def engine_settings() -> dict[str, Any]:
-    """The settings scripts can read with `setting(name)`."""
-    return current_app.config["PERIODS"]
+    """The settings scripts can read with `setting(name)`, and the bounds of every script."""
+    config = current_app.config
+    return {**config["PERIODS"], **config["SCRIPT_LIMITS"]}
 
 
 def lock_case(case_id: int) -> Case:

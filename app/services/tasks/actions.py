@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from app.engine import TaskNotReady
+from app.engine import DataTooLarge, TaskNotReady
 from app.extensions import db
 from app.models import HumanTask, User
 from app.models.enums import AuditKind, CaseStatus, TaskState
@@ -134,6 +134,8 @@ def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
             work.instance.complete_task(task.engine_task_id, data)
         except TaskNotReady as err:
             raise Conflict(str(err)) from None
+        except DataTooLarge as err:  # SAFEPORT_MAX_CASE_DATA: refused, nothing changed
+            raise Invalid(str(err), {"_schema": [str(err)]}) from None
         mark_completed(task, actor)
         audit.record(AuditKind.TASK_COMPLETED, case_id=case.id, task_id=task.id, actor=actor,
                      title=task.title, stage=case.current_stage, data=data)
