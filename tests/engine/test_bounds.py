@@ -7,7 +7,8 @@ import time
 import pytest
 
 from app.engine import DeployError, compile_diagrams
-from app.engine.bounds import MAX_INT_BITS, Limits, data_size, format_size, parse_size
+from app.engine.bounds import MAX_INT_BITS, Limits, format_size, parse_size
+from app.engine.memory import data_size
 from app.engine.sandbox import LimitExceeded, SandboxedEnvironment
 
 BOUND = 0.3
@@ -118,6 +119,27 @@ def test_guards_also_bound_memory_in_other_threads(env: SandboxedEnvironment) ->
     thread.join(30)
     assert len(messages) == len(GUARDED_BOMBS)
     assert all(MEMORY in m or "range of more than" in m for m in messages)
+
+
+@pytest.mark.parametrize("script", [
+    "x = []\nwhile True:\n    x.append('y' * 10**6 + str(len(x)))",
+    "x = []\nfor i in range(10**6):\n    x.append([i] * 1000)",
+])
+def test_growth_is_watched_in_other_threads(env: SandboxedEnvironment, script: str) -> None:
+    """Without the address-space limit the ticks watch the resident size."""
+    found = []
+
+    def work() -> None:
+        started = time.monotonic()
+        with pytest.raises(LimitExceeded) as info:
+            run(env, script)
+        found.append((str(info.value), time.monotonic() - started))
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(30)
+    (message, elapsed), = found
+    assert MEMORY in message and elapsed < BOUND
 
 
 @pytest.mark.parametrize("script", [
