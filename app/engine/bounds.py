@@ -151,6 +151,7 @@ class Evaluation:
             "_getattr_": self.attribute,
             "_tick_": self.tick, "_getiter_": self.getiter, "_mul_": self.mul,
             "_pow_": self.power, "_lshift_": self.lshift, "_inplacevar_": self.inplace,
+            "_mod_": self.mod, "_format_": self.format,
             "__builtins__": {**base_builtins, "range": self.range, "pow": self.pow,
                              "round": self.round, "sum": self.sum},
         }
@@ -214,6 +215,30 @@ class Evaluation:
             self._int_result(a.bit_length() + b)
         return a << b
 
+    def _widths(self, text: str | bytes) -> None:
+        """Refuse a format whose width or precision alone is over the memory bound."""
+        digits = _DIGITS.findall(text) if isinstance(text, str) else \
+            _DIGITS.findall(text.decode("latin-1"))
+        if any(len(d) > 18 or int(d) > self.limits.memory for d in digits):
+            self.fail(self.limits.too_big())
+
+    def mod(self, a: Any, b: Any) -> Any:
+        """`%`: printf-style formatting checks its widths (also those given by `*`)."""
+        if isinstance(a, str | bytes):
+            self._widths(a)
+            star = "*" in a if isinstance(a, str) else b"*" in a
+            if star and any(isinstance(v, int) and v > self.limits.memory
+                            for v in (b if isinstance(b, tuple) else (b,))):
+                self.fail(self.limits.too_big())
+        return a % b
+
+    def format(self, value: Any, conversion: int, spec: str) -> str:
+        """An f-string field with a format spec: the spec's widths are checked first."""
+        self._widths(spec)
+        if conversion != -1:
+            value = {115: str, 114: repr, 97: ascii}[conversion](value)
+        return format(value, spec)
+
     def inplace(self, op: str, x: Any, y: Any) -> Any:
         if op == "*=":
             self._check_mul(x, y)
@@ -221,6 +246,8 @@ class Evaluation:
             return self.power(x, y)
         elif op == "<<=":
             return self.lshift(x, y)
+        elif op == "%=":
+            return self.mod(x, y)
         return _INPLACE_OPS[op](x, y)
 
     def range(self, *args: int) -> range:
@@ -268,6 +295,16 @@ class Evaluation:
                 return value(*rest) if bound else value(text, *rest)
 
             return sized
+        if name == "to_bytes" and (isinstance(obj, int) or obj is int):
+            skip = 1 if obj is int else 0  # int.to_bytes(n, length) or n.to_bytes(length)
+
+            def sized_bytes(*args: Any, **kwargs: Any) -> Any:
+                length = kwargs.get("length", args[skip] if len(args) > skip else 1)
+                if isinstance(length, int) and length > self.limits.memory:
+                    self.fail(self.limits.too_big())
+                return value(*args, **kwargs)
+
+            return sized_bytes
         return value
 
     def _join_items(self, iterable: Iterable[Any]) -> list[Any]:
@@ -291,6 +328,7 @@ class Evaluation:
         return total
 
 
+_DIGITS = re.compile(r"\d+")
 _TEXT = (str, bytes, bytearray)
 _TEXT_METHODS = frozenset(("join", "ljust", "rjust", "center", "zfill", "expandtabs", "replace"))
 

@@ -57,8 +57,9 @@ BUILTINS.update({name: getattr(builtins, name) for name in (
     "list dict set tuple str int float bool isinstance").split()})
 _UNAVAILABLE = frozenset(dir(builtins)) - BUILTINS.keys()
 #: BinOps that go through a size guard of the evaluation (see app.engine.bounds)
-_GUARDED_OPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_"}
-_EVALUATION_NAMES = frozenset(("_tick_", "_getiter_", "_inplacevar_", *_GUARDED_OPS.values()))
+_GUARDED_OPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
+_EVALUATION_NAMES = frozenset(("_tick_", "_getiter_", "_inplacevar_", "_format_",
+                               *_GUARDED_OPS.values()))
 _PLAIN_LEAVES = (type(None), bool, int, float, str, datetime, timedelta)
 # TypeError texts of RestrictedPython's write guard (attribute/item writes on other objects)
 _WRITE_DENIALS = ("attribute-less object (assign or del)",
@@ -115,6 +116,14 @@ class _Policy(RestrictingNodeTransformer):
     def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
         node = super().visit_comprehension(node)
         node.ifs.insert(0, _call("_tick_", [], node.iter))
+        return node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        node = super().visit_FormattedValue(node)
+        if node.format_spec is not None:  # f"{x:>{width}}": _format_ checks the widths
+            node.value = _call("_format_", [node.value, ast.Constant(node.conversion),
+                                            node.format_spec], node.value)
+            node.conversion, node.format_spec = -1, None
         return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
