@@ -10,24 +10,25 @@ code call its guards, all cheap and in-process:
 - ``_mul_``, ``_pow_``, ``_lshift_`` (and ``*=``, ``**=``, ``<<=`` via ``_inplacevar_``) refuse
   a result whose estimated size is over the memory bound (str/bytes/list/tuple repetition) or an
   integer of more than :data:`MAX_INT_BITS` bits; ``range``, ``pow``, ``round`` and ``sum`` are
-  bounded the same way.
+  bounded the same way, and so are the string methods join, ljust, rjust, center, zfill,
+  expandtabs and replace (through ``_getattr_``).
 - While a script runs in the main thread, the process's address-space limit (``RLIMIT_AS``) is
   lowered to its current size plus the memory bound, so whatever else allocates too much
-  (``str.join``, ``str.ljust``, a list grown in a loop, ``repr`` of a huge structure) fails
-  with MemoryError (see :class:`MemoryWindow` for why not in other threads).
+  (``%`` or f-string widths, a list grown in a loop, ``repr`` of a huge structure) fails with
+  MemoryError. In other threads (see :class:`app.engine.memory.MemoryWindow` for why) the
+  ticks also look at the process's resident size every millisecond and stop the code once it
+  grew by the bound.
 
 Once a bound is exceeded the evaluation stays exceeded: every later tick raises again, and the
-result is refused even if the script caught the error. :func:`data_size` measures task data the
-way it is stored (JSON) without walking further than the bound.
+result is refused even if the script caught the error. Task data is measured with
+:func:`app.engine.memory.data_size`.
 """
 from __future__ import annotations
 
 import builtins
 import math
 import operator
-import os
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,10 +38,7 @@ from typing import Any
 
 import isodate
 
-try:
-    import resource
-except ImportError:  # pragma: no cover - not on Linux
-    resource = None  # type: ignore[assignment]
+from app.engine.memory import MEMORY
 
 TIMEOUT_SETTING = "SAFEPORT_SCRIPT_TIMEOUT"
 MEMORY_SETTING = "SAFEPORT_SCRIPT_MEMORY_LIMIT"
@@ -53,6 +51,8 @@ MAX_INT_BITS = 100_000
 POW_MOD_BUDGET = 1 << 24
 #: A range() may have one element per this many bytes of the memory bound.
 RANGE_BYTES_PER_ITEM = 32
+#: Seconds between looks at the resident size (outside the main thread; about 2 us each).
+RESIDENT_EVERY = 0.001
 _UNITS = {"": 1, "B": 1, "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30}
 _SIZE = re.compile(r"\s*(\d+)\s*([KMG]iB|B)?\s*", re.IGNORECASE)
 
@@ -130,11 +130,16 @@ def _seq_bytes(seq: object) -> int | None:
 class Evaluation:
     """One evaluation's deadline and guards; the compiled code calls its bound methods."""
 
-    __slots__ = ("limits", "deadline", "exceeded", "_getattr")
+    __slots__ = ("limits", "deadline", "check_at", "resident", "exceeded", "_getattr")
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, resident: int | None = None) -> None:
+        """`resident`: the process's resident size now, to watch its growth while the code
+        runs (when the address-space limit is not used)."""
         self.limits = limits
         self.deadline = monotonic() + limits.timeout
+        self.resident = resident
+        self.check_at = self.deadline if resident is None else \
+            min(self.deadline, monotonic() + RESIDENT_EVERY)
         self.exceeded: str | None = None
         self._getattr: Callable[[Any, str], Any] = getattr
 
@@ -146,6 +151,7 @@ class Evaluation:
             "_getattr_": self.attribute,
             "_tick_": self.tick, "_getiter_": self.getiter, "_mul_": self.mul,
             "_pow_": self.power, "_lshift_": self.lshift, "_inplacevar_": self.inplace,
+            "_mod_": self.mod, "_format_": self.format,
             "__builtins__": {**base_builtins, "range": self.range, "pow": self.pow,
                              "round": self.round, "sum": self.sum},
         }
@@ -154,18 +160,27 @@ class Evaluation:
         """Record the first bound exceeded and raise it; every later tick raises it again."""
         if self.exceeded is None:
             self.exceeded = message
-        self.deadline = -math.inf
+        self.deadline = self.check_at = -math.inf
         raise Exceeded(self.exceeded)
 
     def tick(self, value: Any = True) -> Any:
-        if monotonic() > self.deadline:
-            self.fail(self.limits.timed_out())
+        if monotonic() > self.check_at:
+            self._check()
         return value
 
     def getiter(self, ob: Iterable[Any]) -> Any:
-        if monotonic() > self.deadline:
-            self.fail(self.limits.timed_out())
+        if monotonic() > self.check_at:
+            self._check()
         return iter(ob)
+
+    def _check(self) -> None:
+        now = monotonic()
+        if now > self.deadline:
+            self.fail(self.limits.timed_out())
+        if self.resident is not None and \
+                (MEMORY.resident() or 0) - self.resident > self.limits.memory:
+            self.fail(self.limits.too_big())
+        self.check_at = min(self.deadline, now + RESIDENT_EVERY)
 
     def _int_result(self, bits: float) -> None:
         if bits > MAX_INT_BITS:
@@ -200,6 +215,30 @@ class Evaluation:
             self._int_result(a.bit_length() + b)
         return a << b
 
+    def _widths(self, text: str | bytes) -> None:
+        """Refuse a format whose width or precision alone is over the memory bound."""
+        digits = _DIGITS.findall(text) if isinstance(text, str) else \
+            _DIGITS.findall(text.decode("latin-1"))
+        if any(len(d) > 18 or int(d) > self.limits.memory for d in digits):
+            self.fail(self.limits.too_big())
+
+    def mod(self, a: Any, b: Any) -> Any:
+        """`%`: printf-style formatting checks its widths (also those given by `*`)."""
+        if isinstance(a, str | bytes):
+            self._widths(a)
+            star = "*" in a if isinstance(a, str) else b"*" in a
+            if star and any(isinstance(v, int) and v > self.limits.memory
+                            for v in (b if isinstance(b, tuple) else (b,))):
+                self.fail(self.limits.too_big())
+        return a % b
+
+    def format(self, value: Any, conversion: int, spec: str) -> str:
+        """An f-string field with a format spec: the spec's widths are checked first."""
+        self._widths(spec)
+        if conversion != -1:
+            value = {115: str, 114: repr, 97: ascii}[conversion](value)
+        return format(value, spec)
+
     def inplace(self, op: str, x: Any, y: Any) -> Any:
         if op == "*=":
             self._check_mul(x, y)
@@ -207,6 +246,8 @@ class Evaluation:
             return self.power(x, y)
         elif op == "<<=":
             return self.lshift(x, y)
+        elif op == "%=":
+            return self.mod(x, y)
         return _INPLACE_OPS[op](x, y)
 
     def range(self, *args: int) -> range:
@@ -254,6 +295,16 @@ class Evaluation:
                 return value(*rest) if bound else value(text, *rest)
 
             return sized
+        if name == "to_bytes" and (isinstance(obj, int) or obj is int):
+            skip = 1 if obj is int else 0  # int.to_bytes(n, length) or n.to_bytes(length)
+
+            def sized_bytes(*args: Any, **kwargs: Any) -> Any:
+                length = kwargs.get("length", args[skip] if len(args) > skip else 1)
+                if isinstance(length, int) and length > self.limits.memory:
+                    self.fail(self.limits.too_big())
+                return value(*args, **kwargs)
+
+            return sized_bytes
         return value
 
     def _join_items(self, iterable: Iterable[Any]) -> list[Any]:
@@ -277,6 +328,7 @@ class Evaluation:
         return total
 
 
+_DIGITS = re.compile(r"\d+")
 _TEXT = (str, bytes, bytearray)
 _TEXT_METHODS = frozenset(("join", "ljust", "rjust", "center", "zfill", "expandtabs", "replace"))
 
@@ -307,78 +359,3 @@ _INPLACE_OPS: dict[str, Callable[[Any, Any], Any]] = {
         ("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "truediv"), ("//", "floordiv"),
         ("%", "mod"), ("**", "pow"), ("<<", "lshift"), (">>", "rshift"), ("&", "and"),
         ("|", "or"), ("^", "xor"), ("@", "matmul"))}
-
-
-class MemoryWindow:
-    """While a script runs, lower RLIMIT_AS to the process's current size plus the bound.
-
-    Only in the main thread (the scheduler, CLI commands, single-threaded WSGI workers such as
-    gunicorn's sync workers): the limit is process-wide, and a thread started elsewhere while
-    it is low can fail (CPython's Thread.start() may even wait forever), so in a threaded server
-    it is left alone and the guards and the time bound apply.
-    """
-
-    def __init__(self) -> None:
-        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-        try:
-            self._statm = os.open("/proc/self/statm", os.O_RDONLY)
-        except OSError:  # pragma: no cover - not on Linux
-            self._statm = -1
-
-    def enter(self, limit: int) -> tuple[int, int] | None:
-        """Lower the limit; returns what `leave` puts back (None: nothing was changed)."""
-        if resource is None or self._statm < 0 or \
-                threading.current_thread() is not threading.main_thread():
-            return None
-        try:
-            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-            wanted = int(os.pread(self._statm, 64, 0).split()[0]) * self._page + limit
-            for cap in (soft, hard):
-                if cap != resource.RLIM_INFINITY:
-                    wanted = min(wanted, cap)
-            resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
-        except (OSError, ValueError):  # no limit this time; the guards still apply
-            return None
-        return soft, hard
-
-    def leave(self, saved: tuple[int, int] | None) -> None:
-        if saved is not None:
-            resource.setrlimit(resource.RLIMIT_AS, saved)
-
-
-MEMORY = MemoryWindow()
-
-
-def data_size(value: Any, limit: int) -> int:
-    """Approximate bytes of `value` as stored (JSON, shared parts counted each time).
-
-    Stops soon after `limit`, so a huge or self-containing structure costs no more than one
-    that is just over the bound.
-    """
-    total, stack = 0, [value]
-    pop, extend = stack.pop, stack.extend
-    while stack:
-        item = pop()
-        kind = type(item)
-        if kind is str:
-            total += (len(item) if item.isascii() else 6 * len(item)) + 3
-        elif kind is dict:
-            total += 2 + 2 * len(item)
-            extend(item.keys())
-            extend(item.values())
-        elif kind is list or kind is tuple:
-            total += 2 + len(item)
-            extend(item)
-        elif kind is int:
-            total += item.bit_length() // 3 + 2
-        elif isinstance(item, dict | list | tuple | str):  # subclasses: as their base type
-            stack.append(dict(item) if isinstance(item, dict) else
-                         str(item) if isinstance(item, str) else list(item))
-            continue
-        elif item is None or kind is bool:
-            total += 5
-        else:
-            total += 24  # float, date-time: short
-        if total > limit:
-            return total
-    return total

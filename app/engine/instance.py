@@ -18,7 +18,8 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine.bounds import Limits, data_size
+from app.engine.bounds import Limits
+from app.engine.memory import data_size
 from app.engine.roles import DEFAULT_ROLE, lane_to_role
 from app.engine.sandbox import (
     LimitExceeded,

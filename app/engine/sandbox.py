@@ -46,7 +46,8 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from app.engine.bounds import MEMORY, Evaluation, Exceeded, Limits, data_size
+from app.engine.bounds import Evaluation, Exceeded, Limits
+from app.engine.memory import MEMORY, data_size
 
 FILENAME = "<string>"  # PythonScriptEngine looks for this file name to find the failing line
 _DROPPED = {"__build_class__", "BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit"}
@@ -56,8 +57,9 @@ BUILTINS.update({name: getattr(builtins, name) for name in (
     "list dict set tuple str int float bool isinstance").split()})
 _UNAVAILABLE = frozenset(dir(builtins)) - BUILTINS.keys()
 #: BinOps that go through a size guard of the evaluation (see app.engine.bounds)
-_GUARDED_OPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_"}
-_EVALUATION_NAMES = frozenset(("_tick_", "_getiter_", "_inplacevar_", *_GUARDED_OPS.values()))
+_GUARDED_OPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
+_EVALUATION_NAMES = frozenset(("_tick_", "_getiter_", "_inplacevar_", "_format_",
+                               *_GUARDED_OPS.values()))
 _PLAIN_LEAVES = (type(None), bool, int, float, str, datetime, timedelta)
 # TypeError texts of RestrictedPython's write guard (attribute/item writes on other objects)
 _WRITE_DENIALS = ("attribute-less object (assign or del)",
@@ -114,6 +116,14 @@ class _Policy(RestrictingNodeTransformer):
     def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
         node = super().visit_comprehension(node)
         node.ifs.insert(0, _call("_tick_", [], node.iter))
+        return node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        node = super().visit_FormattedValue(node)
+        if node.format_spec is not None:  # f"{x:>{width}}": _format_ checks the widths
+            node.value = _call("_format_", [node.value, ast.Constant(node.conversion),
+                                            node.format_spec], node.value)
+            node.conversion, node.format_spec = -1, None
         return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
@@ -288,23 +298,29 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     def _run(self, code: Any, scope: dict[str, Any], what: str, named: str = "") -> Any:
         """Run compiled code within the bounds, turning sandbox denials and bounds exceeded
         into SandboxError with the line; `named` names an expression in bound messages."""
-        evaluation = Evaluation(self.limits)
-        scope.update(evaluation.guards(BUILTINS, _getattr))
         saved = MEMORY.enter(self.limits.memory)
         try:
-            result = eval(code, scope)  # noqa: S307 (restricted code; exec-mode code gives None)
-        except (Exceeded, MemoryError) as exc:
-            exceeded = evaluation.exceeded or self.limits.too_big()
-            line = None if named else _line_of(exc)  # expressions are one line
-            raise LimitExceeded(f"{named or what} {exceeded}"
-                                + (f" at line {line}" if line else "")) from None
-        except (SandboxError, NameError, TypeError) as exc:
-            _reraise_denial(exc, what)
+            evaluation = Evaluation(self.limits, None if saved else MEMORY.resident())
+            scope.update(evaluation.guards(BUILTINS, _getattr))
+            return _evaluate(code, scope, evaluation, what, named)
         finally:
             MEMORY.leave(saved)
-        if evaluation.exceeded:  # the code caught it and went on
-            raise LimitExceeded(f"{named or what} {evaluation.exceeded}")
-        return result
+
+
+def _evaluate(code: Any, scope: dict[str, Any], evaluation: Evaluation, what: str,
+              named: str) -> Any:
+    try:
+        result = eval(code, scope)  # noqa: S307 (restricted code; exec-mode code gives None)
+    except (Exceeded, MemoryError) as exc:
+        exceeded = evaluation.exceeded or evaluation.limits.too_big()
+        line = None if named else _line_of(exc)  # expressions are one line
+        raise LimitExceeded(f"{named or what} {exceeded}"
+                            + (f" at line {line}" if line else "")) from None
+    except (SandboxError, NameError, TypeError) as exc:
+        _reraise_denial(exc, what)
+    if evaluation.exceeded:  # the code caught it and went on
+        raise LimitExceeded(f"{named or what} {evaluation.exceeded}")
+    return result
 
 
 def _reraise_denial(exc: Exception, what: str) -> None:

@@ -7,7 +7,8 @@ import time
 import pytest
 
 from app.engine import DeployError, compile_diagrams
-from app.engine.bounds import MAX_INT_BITS, Limits, data_size, format_size, parse_size
+from app.engine.bounds import MAX_INT_BITS, Limits, format_size, parse_size
+from app.engine.memory import data_size
 from app.engine.sandbox import LimitExceeded, SandboxedEnvironment
 
 BOUND = 0.3
@@ -84,13 +85,14 @@ GUARDED_BOMBS = [  # refused before anything is allocated: the size is known in 
     "x = ''.join(['x' * 10**6] * 1000)", "x = '-'.join('x' * 10**5 for i in range(10**4))",
     "x = str.join('', ['x' * 10**6] * 1000)", "x = 'x'.ljust(10**9)", "x = 'x'.zfill(10**9)",
     "x = ('x' * 10**6).replace('x', 'y' * 1000)", "x = ('\\t' * 10**6).expandtabs(1000)",
-    "x = str.center('x', 10**9)", "x = b'x'.rjust(10**9)",
+    "x = str.center('x', 10**9)", "x = b'x'.rjust(10**9)", "x = (1).to_bytes(10**9, 'big')",
+    "x = int.to_bytes(1, length=10**9)", "x = '%*d' % (10**9, 1)", "x = b'%1000000000d' % 1",
+    "x = f'{1:>1000000000}'", "n = 10**9\nx = f'{1.5:.{n}f}'",
     "try:\n    x = 'x' * 10**10\nexcept Exception:\n    x = 'caught'",
     "try:\n    x = 'x' * 10**10\nexcept:\n    x = 'caught'",
 ]
 WINDOW_BOMBS = [  # refused when the allocation fails (the address space is limited)
-    "x = '%*d' % (10**9, 1)", "x = f'{1:>1000000000}'", "x = (1).to_bytes(10**9, 'big')",
-    "s = 'ab'\nwhile True:\n    s = s + s",
+    "s = 'ab'\nwhile True:\n    s = s + s", "x = ('xy' * 10**6).translate({120: 'z' * 1000})",
     "a = [0] * 1000\nb = [a] * 1000\nc = [b] * 1000\nx = len(str(c))",
 ]
 
@@ -118,6 +120,29 @@ def test_guards_also_bound_memory_in_other_threads(env: SandboxedEnvironment) ->
     thread.join(30)
     assert len(messages) == len(GUARDED_BOMBS)
     assert all(MEMORY in m or "range of more than" in m for m in messages)
+
+
+@pytest.mark.parametrize("script", [
+    # pieces above glibc's largest mmap threshold (32 MiB): always fresh pages, so the resident
+    # size grows whatever memory the process freed before
+    "x = []\nwhile True:\n    x.append('y' * (40 * 1024 * 1024) + str(len(x)))",
+    "x = []\nfor i in range(10**6):\n    x.append([i] * (5 * 1024 * 1024))",
+])
+def test_growth_is_watched_in_other_threads(env: SandboxedEnvironment, script: str) -> None:
+    """Without the address-space limit the ticks watch the resident size."""
+    found = []
+
+    def work() -> None:
+        started = time.monotonic()
+        with pytest.raises(LimitExceeded) as info:
+            run(env, script)
+        found.append((str(info.value), time.monotonic() - started))
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(30)
+    (message, elapsed), = found
+    assert MEMORY in message and elapsed < BOUND
 
 
 @pytest.mark.parametrize("script", [
@@ -151,7 +176,8 @@ def test_memory_bombs_in_expressions(env: SandboxedEnvironment) -> None:
 
 
 def test_a_memory_error_the_script_handles_is_its_own_business(env) -> None:
-    data = run(env, "try:\n    x = '%*d' % (10**9, 1)\nexcept MemoryError:\n    x = 'small'")
+    data = run(env, "try:\n    x = str([[[0] * 1000] * 1000] * 100)\n"
+                    "except MemoryError:\n    x = 'small'")
     assert data == {"x": "small"}
 
 
@@ -159,7 +185,7 @@ def test_address_space_limit_is_put_back(env: SandboxedEnvironment) -> None:
     before = resource.getrlimit(resource.RLIMIT_AS)
     run(env, "x = 1")
     assert resource.getrlimit(resource.RLIMIT_AS) == before
-    for script in ("x = '%*d' % (10**9, 1)", "while True: pass", "x = 1 / 0"):
+    for script in ("x = str([[[0] * 1000] * 1000] * 100)", "while True: pass", "x = 1 / 0"):
         with pytest.raises((LimitExceeded, ZeroDivisionError)):
             run(env, script)
         assert resource.getrlimit(resource.RLIMIT_AS) == before
@@ -224,6 +250,16 @@ def test_settings_parse_and_bad_values_name_the_setting() -> None:
                         ("SAFEPORT_MAX_CASE_DATA", "0"), ("SAFEPORT_MAX_CASE_DATA", "-5")):
         with pytest.raises(ValueError, match=name):
             Limits.from_settings({name: value})
+
+
+def test_a_bad_bound_setting_stops_the_app_from_starting() -> None:
+    from app import create_app
+    from config import TestConfig
+
+    bad = type("BadBounds", (TestConfig,), {
+        "SCRIPT_LIMITS": {**TestConfig.SCRIPT_LIMITS, "SAFEPORT_SCRIPT_MEMORY_LIMIT": "lots"}})
+    with pytest.raises(ValueError, match="SAFEPORT_SCRIPT_MEMORY_LIMIT"):
+        create_app(bad)
 
 
 def test_data_size_stops_just_past_the_limit() -> None:
