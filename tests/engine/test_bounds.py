@@ -254,11 +254,12 @@ def test_settings_parse_and_bad_values_name_the_setting() -> None:
 
 def test_a_bad_bound_setting_stops_the_app_from_starting() -> None:
     from app import create_app
+    from app.hardening import ConfigError
     from config import TestConfig
 
     bad = type("BadBounds", (TestConfig,), {
         "SCRIPT_LIMITS": {**TestConfig.SCRIPT_LIMITS, "SAFEPORT_SCRIPT_MEMORY_LIMIT": "lots"}})
-    with pytest.raises(ValueError, match="SAFEPORT_SCRIPT_MEMORY_LIMIT"):
+    with pytest.raises(ConfigError, match="SAFEPORT_SCRIPT_MEMORY_LIMIT"):
         create_app(bad)
 
 
