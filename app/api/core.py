@@ -15,6 +15,7 @@ from app.services.errors import Invalid, Unauthorized
 from app.services.identity.users import user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MULTIPART = "multipart/form-data"
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Endpoint:
     status: int
     auth: bool
     tags: list[str] = field(default_factory=list)
+    body_type: str = "application/json"
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -55,29 +57,40 @@ def _load(schema: Schema, data: Any, where: str) -> Any:
         raise Invalid(f"the {where} has errors", err.messages) from None
 
 
+def _payload(body_type: str) -> Any:
+    """The request body as data: JSON, or the fields and files of a multipart form."""
+    if body_type == MULTIPART:
+        if request.mimetype != MULTIPART:
+            raise Invalid("the request body must be a multipart form",
+                          {"_body": [f"expected {MULTIPART}"]})
+        return {**request.form.to_dict(), **request.files.to_dict()}
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise Invalid("the request body must be a JSON object",
+                      {"_body": ["expected application/json"]})
+    return payload
+
+
 def endpoint(rule: str, method: str = "GET", *, body: Schema | None = None,
              query: Schema | None = None, response: Schema | None = None, status: int = 200,
-             auth: bool = True, tag: str = "") -> Callable:
+             auth: bool = True, tag: str = "", body_type: str = "application/json") -> Callable:
     """Register an API view: `view(**url_args, body=..., query=...)` returns what `response` dumps.
 
-    A view returning a Flask response object is passed through unchanged.
+    A view returning a Flask response object is passed through unchanged. `body_type`
+    `multipart/form-data` loads `body` from the form's fields and files instead of JSON.
     """
 
     def decorator(view: Callable) -> Callable:
         summary = (view.__doc__ or view.__name__).strip().splitlines()[0]
         ENDPOINTS.append(Endpoint(rule, method, summary, body, query, response, status, auth,
-                                  [tag] if tag else []))
+                                  [tag] if tag else [], body_type))
 
         @wraps(view)
         def wrapper(**kwargs):
             if auth:
                 _authenticate()
             if body is not None:
-                payload = request.get_json(silent=True)
-                if payload is None:
-                    raise Invalid("the request body must be a JSON object",
-                                  {"_body": ["expected application/json"]})
-                kwargs["body"] = _load(body, payload, "request body")
+                kwargs["body"] = _load(body, _payload(body_type), "request body")
             if query is not None:
                 kwargs["query"] = _load(query, request.args.to_dict(), "query string")
             result = view(**kwargs)

@@ -30,7 +30,7 @@ def build_spec() -> dict:
             operation["responses"][code] = error
         if ep.body is not None:
             operation["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": type(ep.body)}}}
+                ep.body_type: {"schema": type(ep.body)}}}
         params = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
                   for name in _ARG.findall(ep.rule)]
         if ep.query is not None:
