@@ -17,6 +17,7 @@ from app.services.identity.access import require_role
 from app.services.identity.users import user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MULTIPART = "multipart/form-data"
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Endpoint:
     roles: tuple[str, ...] = ()
     #: the OpenAPI requestBody of a body the view reads itself (file uploads)
     upload: dict | None = None
+    #: the media type `body` is read from (JSON, or multipart form fields and files)
+    body_type: str = "application/json"
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -70,15 +73,30 @@ def _load(schema: Schema, data: Any, where: str) -> Any:
         raise Invalid(f"the {where} has errors", err.messages) from None
 
 
+def _payload(body_type: str) -> Any:
+    """The request body as data: JSON, or the fields and files of a multipart form."""
+    if body_type == MULTIPART:
+        if request.mimetype != MULTIPART:
+            raise Invalid("the request body must be a multipart form",
+                          {"_body": [f"expected {MULTIPART}"]})
+        return {**request.form.to_dict(), **request.files.to_dict()}
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise Invalid("the request body must be a JSON object",
+                      {"_body": ["expected application/json"]})
+    return payload
+
+
 def endpoint(rule: str, method: str = "GET", *, body: Schema | None = None,
              query: Schema | None = None, response: Schema | None = None, status: int = 200,
              auth: bool = True, roles: tuple[str, ...] = (), upload: dict | None = None,
-             tag: str = "") -> Callable:
+             tag: str = "", body_type: str = "application/json") -> Callable:
     """Register an API view: `view(**url_args, body=..., query=...)` returns what `response` dumps.
 
     The order is fixed: authenticate, check `roles` (403 before any 422), refuse path values
     no row can have (404), then parse the body and the query. The services check roles again:
-    they remain the authority. `upload` documents a body the view reads itself.
+    they remain the authority. `upload` documents a body the view reads itself; `body_type`
+    `multipart/form-data` loads `body` from the form's fields and files instead of JSON.
     A view returning a Flask response object is passed through unchanged.
     """
     if roles and not auth:
@@ -87,7 +105,7 @@ def endpoint(rule: str, method: str = "GET", *, body: Schema | None = None,
     def decorator(view: Callable) -> Callable:
         summary = (view.__doc__ or view.__name__).strip().splitlines()[0]
         ENDPOINTS.append(Endpoint(rule, method, summary, body, query, response, status, auth,
-                                  [tag] if tag else [], tuple(roles), upload))
+                                  [tag] if tag else [], tuple(roles), upload, body_type))
 
         @wraps(view)
         def wrapper(**kwargs):
@@ -97,11 +115,7 @@ def endpoint(rule: str, method: str = "GET", *, body: Schema | None = None,
                     require_role(g.api_user, *roles)
             _check_path(kwargs)
             if body is not None:
-                payload = request.get_json(silent=True)
-                if payload is None:
-                    raise Invalid("the request body must be a JSON object",
-                                  {"_body": ["expected application/json"]})
-                kwargs["body"] = _load(body, payload, "request body")
+                kwargs["body"] = _load(body, _payload(body_type), "request body")
             if query is not None:
                 kwargs["query"] = _load(query, request.args.to_dict(), "query string")
             result = view(**kwargs)

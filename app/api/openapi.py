@@ -33,7 +33,7 @@ def _operation(ep: Endpoint) -> dict:
         operation["x-roles"] = list(ep.roles)
     if ep.body is not None:
         operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": type(ep.body)}}}
+            ep.body_type: {"schema": type(ep.body)}}}
     elif ep.upload is not None:
         operation["requestBody"] = copy.deepcopy(ep.upload)
     params = [{"in": "path", "name": name, "required": True,

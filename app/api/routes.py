@@ -132,10 +132,12 @@ def list_tasks(query):
             "per_page": query["per_page"]}
 
 
-@endpoint("/tasks/<int:task_id>", response=s.TaskDetailOut(), tag="tasks")
-def get_task(task_id):
-    """A task with its form as JSON Schema 2020-12 and its current data."""
-    return tasks.task_detail(current_user(), task_id)
+@endpoint("/tasks/<int:task_id>", query=s.TaskDetailQuery(), response=s.TaskDetailOut(),
+          tag="tasks")
+def get_task(task_id, query):
+    """A task with its form as JSON Schema 2020-12 (resolved for its data) and its data;
+    a completed task with what was submitted, by whom and when."""
+    return tasks.task_detail(current_user(), task_id, resolved=query["resolved"])
 
 
 @endpoint("/tasks/<int:task_id>/claim", "POST", response=s.TaskOut(), tag="tasks")

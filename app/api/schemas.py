@@ -199,11 +199,21 @@ class FormOut(Schema):
     definition = fields.Dict()
 
 
+class TaskDetailQuery(Schema):
+    resolved = fields.Boolean(load_default=True, metadata={
+        "description": "resolve the form's schema for the task's current data (default); "
+                       "0 gives the schema of every field with its conditions"})
+
+
 class TaskDetailOut(Schema):
     task = fields.Nested(TaskOut)
     form = fields.Function(lambda v: {"key": v.task.form_key, "schema": v.schema,
-                                      "definition": v.form} if v.form else None)
+                                      "definition": v.form, "resolved": v.resolved}
+                           if v.form else None)
     data = fields.Dict()
+    completed_by = fields.String(allow_none=True)
+    completed_at = fields.DateTime(attribute="task.completed_at", allow_none=True)
+    submitted_data = fields.Dict(allow_none=True)
 
 
 class AssignRequest(Schema):

@@ -101,7 +101,11 @@ def test_questionnaires_are_generated_for_the_company_entity_type(lifecycle, sta
         case_id = start_membership(cw, company_id)
         eligibility_form = task_view(cw, case_id, "eligibility_review")["form"]
         eligibility(cw, case_id)
-        do(user, case_id, "risk_cargo_flow", {"cargo_flow": "Laredo crossing", "partners": []})
+        response = do(user, case_id, "risk_cargo_flow",
+                      {"cargo_flow": "Laredo crossing", "partners": []}, status=422)
+        assert response["details"] == {"partners": ["Missing data for required field."]}
+        do(user, case_id, "risk_cargo_flow", {"cargo_flow": "Laredo crossing", "partners": [
+            {"name": "Frontera Freight", "role": "carrier", "security_program": "ctpat"}]})
         do(user, case_id, "risk_threats", {"threat_terrorism": "low", "threat_contraband": "high",
                                            "threat_human_smuggling": "medium",
                                            "threat_organized_crime": "high"})
@@ -129,17 +133,28 @@ def test_company_profile_identifiers_are_checked_by_entity_type(lifecycle, staff
     case_id = start_membership(cw, company_id)
     eligibility(cw, case_id)
     risk_assessment(applicant, case_id)
-    form = task_view(applicant, case_id, "company_profile")["form"]["schema"]
-    assert form["properties"]["identifiers"]["properties"]["scac"]["x-hide"].startswith("=not(")
+    view = task_view(applicant, case_id, "company_profile")
+    # resolved for the importer: its identifier is required, the others are not asked for
+    identifiers = view["form"]["schema"]["properties"]["identifiers"]
+    assert view["form"]["resolved"] is True
+    assert set(identifiers["properties"]) == {"ior", "duns"} and identifiers["required"] == [
+        "ior"]
+    contacts = view["form"]["schema"]["properties"]["contacts"]
+    assert contacts["minItems"] == 2 and "contacts" in view["form"]["schema"]["required"]
+    assert contacts["contains"] == {"required": ["is_officer"],
+                                    "properties": {"is_officer": {"const": True}}}
+    unresolved = applicant.get(f"/api/v1/tasks/{view['task']['id']}?resolved=0").get_json()
+    scac = unresolved["form"]["schema"]["properties"]["identifiers"]["properties"]["scac"]
+    assert scac["x-hide"].startswith("=not(") and unresolved["form"]["resolved"] is False
     bad = {**PROFILE, "identifiers": {"ior": "123"}}
     response = do(applicant, case_id, "company_profile", bad, status=422)
     assert "identifiers.ior" in response["details"]
     one_contact = {**PROFILE, "contacts": PROFILE["contacts"][:1]}
     response = do(applicant, case_id, "company_profile", one_contact, status=422)
-    assert response["details"]["contacts"] == ["at least two contacts"]
+    assert response["details"]["contacts"] == ["At least 2 entries are needed."]
     no_officer = {**PROFILE, "contacts": [{**c, "is_officer": False} for c in PROFILE["contacts"]]}
     response = do(applicant, case_id, "company_profile", no_officer, status=422)
-    assert response["details"]["contacts"] == ["one contact must be the company officer"]
+    assert response["details"]["contacts"] == ["One contact must be the company officer."]
     assert membership(applicant, company_id)["status"] == "pre_applicant"
     do(applicant, case_id, "company_profile", PROFILE)
     assert membership(applicant, company_id)["status"] == "applicant"
@@ -178,3 +193,18 @@ def test_profile_api_validates_identifiers_for_the_company_type(lifecycle, staff
     listed = cw.get("/api/v1/memberships").get_json()["items"]
     assert listed == []  # a record exists once the process has set it
     assert applicant.get("/api/v1/memberships").status_code == 403
+
+
+def test_profile_values_longer_than_their_columns_are_refused_not_crashed(lifecycle, staff):
+    company_id, applicant = lifecycle("importer")
+    url = f"/api/v1/companies/{company_id}/profile"
+    contacts = [{"name": "Ann", "email": "ann@acme.test", "is_officer": True,
+                 "phone": "+1" * 20}, {"name": "Bo", "email": "bo@acme.test"}]
+    response = put(applicant, url, {"profile": {
+        "trade_name": "T" * 201, "identifiers": {"ior": "12-3456789"}, "contacts": contacts,
+        "addresses": [{"line1": "1 Way", "city": "X", "country": "US\n",
+                       "postal_code": "9" * 21, "region": "R" * 101}]}})
+    assert response.status_code == 422, response.get_json()
+    assert set(response.get_json()["details"]) == {"trade_name", "contacts", "addresses"}
+    assert set(response.get_json()["details"]["addresses"]["0"]) == {
+        "country", "postal_code", "region"}

@@ -10,12 +10,18 @@ from jsonschema import Draft202012Validator
 from app.services.forms import definition as forms
 from app.services.forms.conditions import (
     FormDefinitionError,
+    bind_condition,
     condition_schema,
     evaluate,
     evaluate_condition,
     parse_condition,
 )
-from app.services.forms.definition import REQUIRED_MESSAGE, load_form, parse_form
+from app.services.forms.definition import (
+    EMAIL_PATTERN,
+    REQUIRED_MESSAGE,
+    load_form,
+    parse_form,
+)
 from app.services.forms.schema import to_json_schema
 from app.services.forms.validation import validate_submission
 
@@ -290,7 +296,7 @@ def test_company_json_schema(company):
                            "transport_modes", "street", "country", "contacts"]
     assert schema["required"] == ["legal_name"]
     assert props["legal_name"]["maxLength"] == 200
-    assert props["email"]["anyOf"][1] == {"format": "email"}
+    assert props["email"]["anyOf"][1] == {"pattern": EMAIL_PATTERN, "format": "email"}
     assert props["start_date"] == {"type": ["string", "null"], "format": "date",
                                    "title": "Operations started on"}
     assert props["transport_modes"]["items"]["enum"] == ["sea", "air", "road", "rail"]
@@ -583,3 +589,119 @@ def test_built_schema_is_cached(review):
 def test_json_schema_and_server_agree_on_review(review, data):
     server_ok = validate_submission(review, data)[1] == {}
     assert Draft202012Validator(to_json_schema(review)).is_valid(data) is server_ok
+
+
+# --- resolved for the task's data, dynamic list rules (issue 10) ----------------------
+
+
+@pytest.mark.parametrize("expr", [
+    '=region != "EU" or agree = false', '=not(region = "EU") and agree', "=agree and limit > 3",
+    '=region = "EU" or limit = null', "=not(limit > 3 or agree)", "=limit >= 2"])
+def test_bound_conditions_evaluate_like_the_whole(expr):
+    node = parse_condition(expr)
+    for context in ({}, {"region": "EU"}, {"region": "US", "limit": 5}, {"limit": "x"}):
+        bound = bind_condition(node, {"agree"}, context)
+        for data in ({}, {"agree": True}, {"agree": False}, {"agree": None}):
+            assert evaluate(bound, data) == evaluate(node, {**context, **data}), (context, data)
+
+
+def test_condition_schema_sees_the_default_of_a_name_left_out():
+    node = parse_condition('=decision = "approve"')
+    for default in ("approve", "reject"):
+        schema = Draft202012Validator(condition_schema(node, {"decision"}, True,
+                                                       {"decision": default}))
+        assert schema.is_valid({}) is (default == "approve")
+        assert schema.is_valid({"decision": "approve"}) and not schema.is_valid(
+            {"decision": "reject"})
+
+
+VAT = _form(
+    {"type": "radio", "key": "agree", "values": [{"label": "Y", "value": "y"}],
+     "validate": {"required": True}},
+    {"type": "group", "path": "tax", "components": [
+        {"type": "textfield", "key": "vat", "validate": {"required": True},
+         "conditional": {"hide": '=region != "EU"'}},
+        {"type": "textfield", "key": "ein", "validate": {"required": True},
+         "conditional": {"hide": '=region != "US" or agree = "n"'}}]})
+
+
+def test_schema_resolved_for_the_task_data():
+    unresolved = to_json_schema(VAT)
+    assert set(unresolved["properties"]["tax"]["properties"]) == {"vat", "ein"}
+    assert unresolved["properties"]["tax"]["required"] == []
+    eu = to_json_schema(VAT, {"region": "EU"})
+    tax = eu["properties"]["tax"]
+    assert list(tax["properties"]) == ["vat"] and tax["required"] == ["vat"]
+    assert "x-hide" not in tax["properties"]["vat"] and eu["required"] == ["agree", "tax"]
+    assert tax["properties"]["vat"]["type"] == "string"  # required: not nullable
+    us = to_json_schema(VAT, {"region": "US"})["properties"]["tax"]
+    # `agree` is an answer outside the group, which JSON Schema cannot look at from inside
+    # it: the schema asks for the field (the server drops it when it is hidden)
+    assert list(us["properties"]) == ["ein"] and us["required"] == []
+    assert us["properties"]["ein"]["x-hide"] == '=region != "US" or agree = "n"'
+    assert us["allOf"] == [{"required": ["ein"], "properties": {"ein": {
+        "type": "string", "minLength": 1, "not": {"pattern": r"^\s*$"}}}}]
+    nowhere = to_json_schema(VAT, {"region": "CN"})
+    assert nowhere["properties"]["tax"]["properties"] == {}
+    assert nowhere["required"] == ["agree"]
+    for context, data, ok in (({"region": "EU"}, {"agree": "y", "tax": {}}, False),
+                              ({"region": "EU"}, {"agree": "y", "tax": {"vat": "NL1"}}, True),
+                              ({"region": "CN"}, {"agree": "y", "tax": None}, True)):
+        assert Draft202012Validator(to_json_schema(VAT, context)).is_valid(data) is ok
+        assert (validate_submission(VAT, data, context)[1] == {}) is ok
+
+
+def test_values_key_options_are_listed_when_resolved():
+    form = _form({"type": "select", "key": "port", "valuesKey": "ports"})
+    context = {"ports": [{"label": "Rotterdam", "value": "NLRTM"}, "USNYC"]}
+    assert to_json_schema(form, context)["properties"]["port"]["enum"] == [
+        "NLRTM", "USNYC", None]
+    assert "enum" not in to_json_schema(form)["properties"]["port"]
+
+
+CONTACTS = _form({"type": "dynamiclist", "path": "contacts", "validate": {
+    "required": True, "minItems": 2, "maxItems": 3, "contains": "=officer = true",
+    "containsMessage": "One contact must be the officer."}, "components": [
+        {"type": "textfield", "key": "name", "validate": {"required": True}},
+        {"type": "checkbox", "key": "officer"}]})
+
+
+def test_dynamic_list_rules_on_both_sides():
+    schema = to_json_schema(CONTACTS)
+    contacts = schema["properties"]["contacts"]
+    assert schema["required"] == ["contacts"]
+    assert (contacts["minItems"], contacts["maxItems"]) == (2, 3)
+    assert contacts["contains"] == {"required": ["officer"],
+                                    "properties": {"officer": {"const": True}}}
+    validator = Draft202012Validator(schema)
+    officer, other = {"name": "Ann", "officer": True}, {"name": "Bo", "officer": None}
+    cases = [([officer, other], {}),
+             ([officer], {"contacts": ["At least 2 entries are needed."]}),
+             ([officer, other, other, other], {"contacts": ["At most 3 entries are allowed."]}),
+             ([other, other], {"contacts": ["One contact must be the officer."]}),
+             ([], {"contacts": [REQUIRED_MESSAGE]}),
+             (None, {"contacts": [REQUIRED_MESSAGE]})]
+    for items, errors in cases:
+        assert validate_submission(CONTACTS, {"contacts": items})[1] == errors, items
+        assert validator.is_valid({"contacts": items}) is (errors == {}), items
+
+
+def test_dynamic_list_rules_are_checked_when_deployed():
+    bad = _form({"type": "dynamiclist", "path": "xs", "validate": {
+        "minItems": 3, "maxItems": 1, "contains": "officer", "containsMessage": 5,
+        "size": 2}, "components": []})
+    assert _problems(bad) == [
+        "components[0] (xs): unknown validate rule(s) for a dynamic list: size",
+        "components[0] (xs): validate.minItems is greater than validate.maxItems",
+        "components[0] (xs): validate.contains must be an expression starting with '='",
+        "components[0] (xs): validate.containsMessage must be a string"]
+
+
+@pytest.mark.parametrize("email, ok", [
+    ("dana@acme.test", True), ("a.b+c@x-y.example.org", True), ("a..b@x.io", False),
+    ("a@b.c", False), ("a@b.cc\n", False), ("user@localhost", False), ("@x.io", False)])
+def test_email_is_one_pattern_for_the_server_and_the_schema(email, ok):
+    form = _form({"type": "textfield", "key": "email",
+                  "validate": {"required": True, "validationType": "email"}})
+    assert (validate_submission(form, {"email": email})[1] == {}) is ok
+    assert Draft202012Validator(to_json_schema(form)).is_valid({"email": email}) is ok

@@ -12,6 +12,7 @@ non-boolean operands, and a field is hidden only when the expression is exactly 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -270,28 +271,62 @@ def _equal(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
+def bind_condition(node: Node, bound: Collection[str], context: dict[str, Any]) -> Node:
+    """`node` with every name the submitted data cannot set (its first part not in `bound`)
+    replaced by its value in `context`, and what that decides folded into a literal."""
+    if isinstance(node, Lit):
+        return node
+    if isinstance(node, Var):
+        return node if node.path[0] in bound else Lit(evaluate(node, context))
+    if isinstance(node, Not):
+        operand = bind_condition(node.operand, bound, context)
+        return Lit(evaluate(Not(operand), {})) if isinstance(operand, Lit) else Not(operand)
+    if isinstance(node, BoolOp):
+        decisive = node.op == "or"
+        items = tuple(bind_condition(item, bound, context) for item in node.operands)
+        if any(isinstance(item, Lit) and item.value is decisive for item in items):
+            return Lit(decisive)
+        # a neutral operand (false in `or`, true in `and`) changes nothing; null does
+        items = tuple(item for item in items
+                      if not (isinstance(item, Lit) and item.value is (not decisive)))
+        if not items:
+            return Lit(not decisive)
+        if all(isinstance(item, Lit) for item in items):
+            return Lit(evaluate(BoolOp(node.op, items), {}))
+        return items[0] if len(items) == 1 else BoolOp(node.op, items)
+    left = bind_condition(node.left, bound, context)
+    right = bind_condition(node.right, bound, context)
+    if isinstance(left, Lit) and isinstance(right, Lit):
+        return Lit(evaluate(Compare(node.op, left, right), {}))
+    return Compare(node.op, left, right)
+
+
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
 # JSON Schema keyword making `name op literal` true, and the one making it false.
 _BOUNDS = {"<": ("exclusiveMaximum", "minimum"), "<=": ("maximum", "exclusiveMinimum"),
            ">": ("exclusiveMinimum", "maximum"), ">=": ("minimum", "exclusiveMaximum")}
 
 
-def condition_schema(node: Node, names: set[str], truth: bool = True) -> Any:
+def condition_schema(node: Node, names: Collection[str], truth: bool = True,
+                     defaults: dict[str, Any] | None = None) -> Any:
     """A JSON Schema matching exactly the objects for which `node` evaluates to `truth`.
 
     Only names in `names` (keys of the same object) can be expressed; returns None when
-    the condition cannot be translated (other names, name-to-name comparisons, ...).
+    the condition cannot be translated (other names, name-to-name comparisons, ...). A name
+    missing from the object is null, or its value in `defaults` (what the condition sees
+    when the submission leaves it out).
     """
+    defaults = defaults or {}
     if isinstance(node, Lit):
         return node.value is truth
     if isinstance(node, Var):
         if len(node.path) != 1 or node.path[0] not in names:
             return None
-        return _has(node.path[0], {"const": truth})
+        return _atom(node, node.path[0], {"const": truth}, truth, defaults)
     if isinstance(node, Not):
-        return condition_schema(node.operand, names, not truth)
+        return condition_schema(node.operand, names, not truth, defaults)
     if isinstance(node, BoolOp):
-        parts = [condition_schema(item, names, truth) for item in node.operands]
+        parts = [condition_schema(item, names, truth, defaults) for item in node.operands]
         if any(part is None for part in parts):
             return None
         return {"allOf" if (node.op == "and") == truth else "anyOf": parts}
@@ -304,19 +339,25 @@ def condition_schema(node: Node, names: set[str], truth: bool = True) -> Any:
         return None
     name, value = left.path[0], right.value
     if op in ("=", "!="):
-        if value is None:
-            equal: Any = {"not": _has(name, {"not": {"const": None}})}
-        else:
-            equal = _has(name, {"const": value})
-        return equal if (op == "=") == truth else {"not": equal}
-    if not _is_number(value):
+        value_schema: Any = {"const": value}
+        if (op == "=") != truth:
+            value_schema = {"not": value_schema}
+    elif not _is_number(value):
         return None if isinstance(value, str) else False
-    keyword = _BOUNDS[op][0 if truth else 1]
-    return _has(name, {"type": "number", keyword: value})
+    else:
+        value_schema = {"type": "number", _BOUNDS[op][0 if truth else 1]: value}
+    return _atom(Compare(op, left, right), name, value_schema, truth, defaults)
 
 
-def _has(name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": [name], "properties": {name: schema}}
+def _atom(node: Node, name: str, value_schema: Any, truth: bool,
+          defaults: dict[str, Any]) -> dict[str, Any]:
+    """`name`'s value must match `value_schema`; when it is left out, the condition sees its
+    default (or null), so the name is required unless that default gives `truth`."""
+    absent = {name: defaults[name]} if name in defaults else {}
+    schema: dict[str, Any] = {"properties": {name: value_schema}}
+    if evaluate(node, absent) is not truth:
+        schema["required"] = [name]
+    return schema
 
 
 def names_in(node: Node) -> set[str]:

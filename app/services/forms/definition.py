@@ -21,7 +21,45 @@ from app.services.forms.conditions import (
 
 JSON_SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 REQUIRED_MESSAGE = "Missing data for required field."
-PHONE_PATTERN = r"^(?:\+|00)[1-9][0-9]{6,14}$"
+
+
+def portable_pattern(pattern: str) -> str:
+    """`pattern` with each `$` made to mean the end of the text in Python too.
+
+    In Python `$` also matches before a final newline; in the ECMA-262 regexes of JSON Schema
+    it does not. `(?!\\n)$` means the same in both, so the server and every schema validator
+    accept the same strings.
+    """
+    out: list[str] = []
+    index, in_class = 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index:index + 2])
+            index += 2
+            continue
+        if in_class and char == "]":
+            in_class = False
+        elif not in_class and char == "[":
+            in_class = True
+            start = index + 1 + (pattern[index + 1:index + 2] == "^")
+            if pattern[start:start + 1] == "]":  # a ] first in a class is a literal
+                out.append(pattern[index:start + 1])
+                index = start + 1
+                continue
+        elif not in_class and char == "$":
+            char = r"(?!\n)$"
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+PHONE_PATTERN = portable_pattern(r"^(?:\+|00)[1-9][0-9]{6,14}$")
+#: what `validationType: email` accepts: a dot-atom at a domain with a top-level name
+#: (marshmallow's Email, which the company profile uses, accepts all of these)
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = portable_pattern(rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$")
 BLANK_PATTERN = r"^\s*$"
 
 TEXT_TYPES = {"textfield", "textarea"}
@@ -113,6 +151,8 @@ class _Analyser:
             if ctype == "group" and not comp.get("path"):
                 self.walk(children, f"{loc}.components", chain, found, seen)
             elif ctype in ("group", "dynamiclist"):
+                if ctype == "dynamiclist":
+                    self.check_list(comp, label)
                 if self.claim(comp.get("path"), "path", label, seen):
                     sub = self.scope(children, f"{loc}.components")
                     found.append(FormField(comp["path"], ctype, comp, chain, sub))
@@ -156,6 +196,34 @@ class _Analyser:
             self.problems.append(f"{label}: {err}")
             return None
         return hide
+
+    def check_list(self, comp: dict[str, Any], label: str) -> None:
+        """A dynamic list's rules: `required` (not empty), `minItems`, `maxItems`, and
+        `contains`, a condition at least one entry must meet (`containsMessage` explains it)."""
+        rules = comp.get("validate", {})
+        if not isinstance(rules, dict):
+            self.problems.append(f"{label}: 'validate' must be an object")
+            return
+        unknown = set(rules) - {"required", "minItems", "maxItems", "contains",
+                                "containsMessage"}
+        if unknown:
+            self.problems.append(f"{label}: unknown validate rule(s) for a dynamic list: "
+                                 f"{', '.join(sorted(unknown))}")
+        if not isinstance(rules.get("required", False), bool):
+            self.problems.append(f"{label}: validate.required must be true or false")
+        self.bounds(rules, ("minItems", "maxItems"), label, integer=True)
+        contains = rules.get("contains")
+        if contains is not None:
+            if not isinstance(contains, str) or not contains.startswith("="):
+                self.problems.append(f"{label}: validate.contains must be an expression "
+                                     "starting with '='")
+            else:
+                try:
+                    parse_condition(contains)
+                except FormDefinitionError as err:
+                    self.problems.append(f"{label}: validate.contains: {err}")
+        if not isinstance(rules.get("containsMessage", ""), str):
+            self.problems.append(f"{label}: validate.containsMessage must be a string")
 
     def check_input(self, comp: dict[str, Any], ctype: str, label: str) -> None:
         rules = comp.get("validate", {})

@@ -5,25 +5,67 @@ describes the same rules so a generic client can render and pre-check a form.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from app.services.forms.conditions import BoolOp, condition_schema, parse_condition
+from app.services.forms.conditions import (
+    BoolOp,
+    Lit,
+    Node,
+    bind_condition,
+    condition_schema,
+    parse_condition,
+)
 from app.services.forms.definition import (
     BLANK_PATTERN,
     CHOICE_TYPES,
     DATETIME_FORMATS,
+    EMAIL_PATTERN,
     JSON_SCHEMA_DRAFT,
     MULTI_TYPES,
     PHONE_PATTERN,
     TEXT_TYPES,
     FormField,
     compiled_form,
+    portable_pattern,
 )
 
 
-def _hide_node(hides: tuple[str, ...]) -> Any:
-    nodes = tuple(parse_condition(expr) for expr in hides)
-    return nodes[0] if len(nodes) == 1 else BoolOp("or", nodes)
+@dataclass(frozen=True)
+class _Scope:
+    """Where an object's fields are described: the task data to resolve conditions on (None:
+    describe them unresolved) and the keys of the enclosing objects (data the client sends)."""
+
+    context: dict[str, Any] | None
+    outer: frozenset[str] = frozenset()
+
+    def inside(self, names: set[str]) -> _Scope:
+        return _Scope(self.context, self.outer | names)
+
+    def defaults(self, names: set[str]) -> dict[str, Any]:
+        """What a condition sees for a key the client leaves out: its value in the task data."""
+        if self.context is None:
+            return {}
+        return {name: self.context[name] for name in names if name in self.context}
+
+    def open(self, hides: tuple[str, ...], names: set[str]) -> tuple[Node, ...] | None:
+        """The hide conditions still undecided (None: the field is hidden)."""
+        nodes = tuple(parse_condition(expr) for expr in hides)
+        if self.context is None:
+            return nodes
+        undecided = []
+        for node in nodes:
+            node = bind_condition(node, self.outer | names, self.context)
+            if isinstance(node, Lit) and node.value is True:
+                return None
+            if not isinstance(node, Lit):
+                undecided.append(node)
+        return tuple(undecided)
+
+    def rule(self, node: Node, names: set[str], truth: bool = True) -> Any:
+        """A condition on an object with keys `names` as JSON Schema (None: not expressible)."""
+        local = names - self.outer
+        return condition_schema(node, local, truth, self.defaults(local))
 
 
 def _hide_text(hides: tuple[str, ...]) -> str:
@@ -32,31 +74,51 @@ def _hide_text(hides: tuple[str, ...]) -> str:
     return "=" + " or ".join(f"({expr[1:].strip()})" for expr in hides)
 
 
-def to_json_schema(form: dict[str, Any]) -> dict[str, Any]:
-    """A JSON Schema (2020-12) describing the data `form` accepts."""
+def to_json_schema(form: dict[str, Any], context: dict[str, Any] | None = None
+                   ) -> dict[str, Any]:
+    """A JSON Schema (2020-12) describing the data `form` accepts.
+
+    With `context` (the task's data) the schema is resolved for it, as `validate_submission`
+    sees it: conditions on the context are decided (hidden fields are left out, the others
+    are required when the form requires them) and options named by `valuesKey` are listed.
+    Conditions on the submitted data stay as `if`/`else` rules; one JSON Schema cannot say (on
+    an answer outside the field's group) makes the field required. Not said: that a date must
+    not be past (`disallowPassedDates`), a list's `contains` on answers outside the list.
+    """
     schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DRAFT}
     if isinstance(form.get("id"), str):
         schema["title"] = form["id"]
-    schema.update(_object_schema(compiled_form(form).fields))
+    schema.update(_object_schema(compiled_form(form).fields, _Scope(context)))
     return schema
 
 
-def _object_schema(found: list[FormField]) -> dict[str, Any]:
+def _object_schema(found: list[FormField], scope: _Scope) -> dict[str, Any]:
     names = {f.key for f in found}
+    inner = scope.inside(names)
     props: dict[str, Any] = {}
     required: list[str] = []
     rules: list[dict[str, Any]] = []
     for f in found:
-        props[f.key] = _property_schema(f)
-        if f.hides:
+        conditions = scope.open(f.hides, names)
+        if conditions is None:
+            continue  # hidden for this task's data
+        children = _object_schema(f.children, inner) if f.type == "group" else None
+        # the server checks a missing group as {}: needed when that can fail
+        needed = (bool(children["required"] or children.get("allOf"))
+                  if children is not None else f.required)
+        props[f.key] = _property_schema(f, inner, needed and not conditions, children)
+        if conditions:
             props[f.key]["x-hide"] = _hide_text(f.hides)
-        if f.always_required:
+        if needed and not conditions:
             required.append(f.key)
-        elif f.required:
-            condition = condition_schema(_hide_node(f.hides), names)
+        elif needed:
+            hide = conditions[0] if len(conditions) == 1 else BoolOp("or", conditions)
+            condition = scope.rule(hide, names)
+            needs = {"required": [f.key], "properties": {f.key: _non_empty(f)}}
             if condition is not None:
-                rules.append({"if": condition, "else": {
-                    "required": [f.key], "properties": {f.key: _non_empty(f)}}})
+                rules.append({"if": condition, "else": needs})
+            elif scope.context is not None:  # undecidable here: ask for it (dropped if hidden)
+                rules.append(needs)
     schema = {"type": "object", "properties": props, "required": required,
               "additionalProperties": False}
     if rules:
@@ -64,11 +126,13 @@ def _object_schema(found: list[FormField]) -> dict[str, Any]:
     return schema
 
 
-def _property_schema(f: FormField) -> dict[str, Any]:
+def _property_schema(f: FormField, scope: _Scope, always: bool,
+                     children: dict[str, Any] | None) -> dict[str, Any]:
+    """The schema of one field; `always`: required whatever the data (not only when shown)."""
     spec, rules = f.spec, f.validate
     s: dict[str, Any]
     if f.type in TEXT_TYPES:
-        s = _text_schema(rules, f.always_required)
+        s = _text_schema(rules, always)
     elif f.type == "number":
         s = {"type": "integer" if spec.get("decimalDigits") == 0 else "number"}
         s.update({kw: rules[name] for name, kw in (("min", "minimum"), ("max", "maximum"))
@@ -78,24 +142,18 @@ def _property_schema(f: FormField) -> dict[str, Any]:
     elif f.type == "checkbox":
         s = {"type": "boolean"}
     elif f.type in CHOICE_TYPES:
-        s = {"type": "string"}
-        if "valuesKey" not in spec:
-            s["enum"] = [option["value"] for option in spec["values"]]
-        if f.type in MULTI_TYPES:
-            s = {"type": "array", "items": s, "uniqueItems": True}
-        if "valuesKey" in spec:  # options come from the task data
-            s["x-valuesKey"] = spec["valuesKey"]
+        s = _choice_schema(f, scope)
     elif f.type == "datetime":
         s = {"type": "string", "format": DATETIME_FORMATS[spec.get("subtype", "date")]}
     elif f.type == "group":
-        s = _object_schema(f.children)
-    else:  # dynamiclist
-        s = {"type": "array", "items": _object_schema(f.children)}
-    if f.always_required and f.type in MULTI_TYPES:
+        s = children or {}
+    else:
+        s = _list_schema(f, scope, always)
+    if always and f.type in MULTI_TYPES:
         s["minItems"] = 1
-    elif f.always_required and f.type == "checkbox":
+    elif always and f.type == "checkbox":
         s["const"] = True
-    elif not f.always_required and f.type not in ("group", "dynamiclist"):
+    elif not always:  # null is "not answered" (a group then counts as empty)
         s = _nullable(s)
     title = spec.get("label") or spec.get("dateLabel")
     if isinstance(title, str) and title:
@@ -108,6 +166,45 @@ def _property_schema(f: FormField) -> dict[str, Any]:
     return s
 
 
+def _choice_schema(f: FormField, scope: _Scope) -> dict[str, Any]:
+    spec = f.spec
+    s: dict[str, Any] = {"type": "string"}
+    if "valuesKey" not in spec:
+        s["enum"] = [option["value"] for option in spec["values"]]
+    elif scope.context is not None and isinstance(scope.context.get(spec["valuesKey"]), list):
+        options = [o.get("value") if isinstance(o, dict) else o
+                   for o in scope.context[spec["valuesKey"]]]
+        s["enum"] = [o for o in options if isinstance(o, str)]
+    if f.type in MULTI_TYPES:
+        s = {"type": "array", "items": s, "uniqueItems": True}
+    if "valuesKey" in spec:  # options come from the task data
+        s["x-valuesKey"] = spec["valuesKey"]
+    return s
+
+
+def _list_schema(f: FormField, scope: _Scope, always: bool) -> dict[str, Any]:
+    """A dynamic list: its entries, how many (`required`: at least one), and `contains`."""
+    rules = f.validate
+    s: dict[str, Any] = {"type": "array", "items": _object_schema(f.children, scope)}
+    least = max(rules.get("minItems") or 0, 1 if always else 0)
+    if least:
+        s["minItems"] = least
+    if rules.get("maxItems") is not None:
+        s["maxItems"] = rules["maxItems"]
+    if rules.get("contains"):
+        names = {child.key for child in f.children}
+        node = parse_condition(rules["contains"])
+        if scope.context is not None:
+            node = bind_condition(node, scope.outer | names, scope.context)
+        contains = scope.rule(node, names)
+        if contains is not None:
+            s["contains"] = contains
+        s["x-contains"] = rules["contains"]
+        if rules.get("containsMessage"):
+            s["x-containsMessage"] = rules["containsMessage"]
+    return s
+
+
 def _text_schema(rules: dict[str, Any], strict: bool) -> dict[str, Any]:
     s: dict[str, Any] = {"type": "string"}
     if rules.get("maxLength") is not None:
@@ -116,13 +213,14 @@ def _text_schema(rules: dict[str, Any], strict: bool) -> dict[str, Any]:
     if rules.get("minLength") is not None:
         checks["minLength"] = rules["minLength"]
     if rules.get("pattern"):
-        checks["pattern"] = rules["pattern"]
+        checks["pattern"] = portable_pattern(rules["pattern"])
+    kind = {"email": EMAIL_PATTERN, "phone": PHONE_PATTERN}.get(rules.get("validationType"))
+    if kind and "pattern" in checks:
+        checks["allOf"] = [{"pattern": kind}]
+    elif kind:
+        checks["pattern"] = kind
     if rules.get("validationType") == "email":
         checks["format"] = "email"
-    elif rules.get("validationType") == "phone" and "pattern" in checks:
-        checks["allOf"] = [{"pattern": PHONE_PATTERN}]
-    elif rules.get("validationType") == "phone":
-        checks["pattern"] = PHONE_PATTERN
     if strict:
         s.update(checks)
         s["minLength"] = max(1, s.get("minLength", 0))
@@ -139,6 +237,8 @@ def _non_empty(f: FormField) -> dict[str, Any]:
         return {"type": "array", "minItems": 1}
     if f.type == "checkbox":
         return {"const": True}
+    if f.type == "dynamiclist":
+        return {"type": "array", "minItems": max(1, f.validate.get("minItems") or 0)}
     return {"not": {"type": "null"}}
 
 

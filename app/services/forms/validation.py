@@ -14,12 +14,14 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from app.services.forms.conditions import evaluate_condition
 from app.services.forms.definition import (
     CHOICE_TYPES,
+    EMAIL_PATTERN,
     MULTI_TYPES,
     PHONE_PATTERN,
     REQUIRED_MESSAGE,
     TEXT_TYPES,
     FormField,
     compiled_form,
+    portable_pattern,
 )
 
 
@@ -37,8 +39,8 @@ def validate_submission(form: dict[str, Any], data: dict[str, Any],
         return {}, {"_schema": ["Invalid input type."]}
     context = dict(context or {})
     required: dict[str, list[str]] = {}
-    choices: dict[str, list[str]] = {}
-    prepared = _prepare(compiled.fields, data, context, "", context, required, choices)
+    checks: dict[str, list[str]] = {}
+    prepared = _prepare(compiled.fields, data, context, "", context, required, checks)
     try:
         if compiled.schema is None:
             compiled.schema = _schema_class(compiled.fields)
@@ -47,7 +49,7 @@ def validate_submission(form: dict[str, Any], data: dict[str, Any],
     except ValidationError as err:
         clean, errors = {}, _flatten(err.messages)
     errors.update(required)  # one clear message for empty required fields
-    for where, messages in choices.items():
+    for where, messages in checks.items():
         errors.setdefault(where, messages)
     if errors:
         return {}, errors
@@ -56,8 +58,9 @@ def validate_submission(form: dict[str, Any], data: dict[str, Any],
 
 def _prepare(found: list[FormField], data: Any, env: dict[str, Any], path: str,
              context: dict[str, Any], required: dict[str, list[str]],
-             choices: dict[str, list[str]]) -> Any:
-    """Copy `data` without hidden or disabled fields, noting empty required ones and bad choices."""
+             checks: dict[str, list[str]]) -> Any:
+    """Copy `data` without hidden or disabled fields, noting empty required ones, bad choices
+    and lists without the entry their `contains` rule asks for."""
     if not isinstance(data, dict):
         return data  # marshmallow reports the type error
     env = {**env, **data}
@@ -71,12 +74,13 @@ def _prepare(found: list[FormField], data: Any, env: dict[str, Any], path: str,
             required[where] = [REQUIRED_MESSAGE]
         if f.type == "group":  # a missing group is checked as {}, reporting its children
             out[f.key] = _prepare(f.children, {} if value is None else value, env,
-                                  where + ".", context, required, choices)
+                                  where + ".", context, required, checks)
         elif f.type == "dynamiclist" and isinstance(value, list):
             out[f.key] = [_prepare(f.children, item, env, f"{where}.{index}.", context,
-                                   required, choices) for index, item in enumerate(value)]
+                                   required, checks) for index, item in enumerate(value)]
+            checks.update(_check_contains(f, value, env, where))
         elif "valuesKey" in f.spec and not _is_empty(f, value):
-            choices.update(_check_options(f, value, context.get(f.spec["valuesKey"]), where))
+            checks.update(_check_options(f, value, context.get(f.spec["valuesKey"]), where))
     return out
 
 
@@ -84,6 +88,28 @@ def _is_empty(f: FormField, value: Any) -> bool:
     return (value is None or (isinstance(value, str) and not value.strip())
             or (isinstance(value, list) and not value)
             or (f.type == "checkbox" and value is False))
+
+
+def _check_contains(f: FormField, items: list[Any], env: dict[str, Any],
+                    where: str) -> dict[str, list[str]]:
+    """A list's `contains` rule: at least one entry meets the condition."""
+    rule = f.validate.get("contains")
+    if not rule or any(isinstance(item, dict) and evaluate_condition(rule, {**env, **item})
+                       for item in items):
+        return {}
+    return {where: [f.validate.get("containsMessage")
+                    or f"At least one entry must meet {rule[1:].strip()}."]}
+
+
+def _count(least: int | None, most: int | None) -> Any:
+    def check(items: list[Any]) -> None:
+        if least is not None and len(items) < least:
+            raise ValidationError(f"At least {least} entr{'y is' if least == 1 else 'ies are'}"
+                                  " needed.")
+        if most is not None and len(items) > most:
+            raise ValidationError(f"At most {most} entr{'y is' if most == 1 else 'ies are'}"
+                                  " allowed.")
+    return check
 
 
 def _check_options(f: FormField, value: Any, options: Any, where: str) -> dict[str, list[str]]:
@@ -227,15 +253,16 @@ def _mm_field(f: FormField) -> fields.Field:
     if f.type in TEXT_TYPES:
         if rules.get("minLength") is not None:
             checks.append(validate.Length(min=rules["minLength"]))
-        if rules.get("maxLength") is not None:
-            checks.append(validate.Length(max=rules["maxLength"]))
         if rules.get("pattern"):
-            checks.append(_Search(rules["pattern"]))
+            checks.append(_Search(portable_pattern(rules["pattern"])))
         if rules.get("validationType") == "email":
-            checks.append(validate.Email())
+            checks.append(_Search(EMAIL_PATTERN, error="Not a valid email address."))
         elif rules.get("validationType") == "phone":
             checks.append(_Search(PHONE_PATTERN, error="Not a valid phone number."))
-        return fields.String(validate=[_UnlessBlank(check) for check in checks], **opts)
+        checks = [_UnlessBlank(check) for check in checks]  # optional text may stay blank
+        if rules.get("maxLength") is not None:  # but not be longer, as the schema says
+            checks.append(validate.Length(max=rules["maxLength"]))
+        return fields.String(validate=checks, **opts)
     if f.type == "number":
         if rules.get("min") is not None or rules.get("max") is not None:
             checks.append(validate.Range(min=rules.get("min"), max=rules.get("max")))
@@ -261,4 +288,6 @@ def _mm_field(f: FormField) -> fields.Field:
         return kind(validate=checks, **opts)
     if f.type == "group":
         return fields.Nested(_schema_class(f.children), **opts)
-    return fields.List(fields.Nested(_schema_class(f.children)), **opts)
+    if rules.get("minItems") is not None or rules.get("maxItems") is not None:
+        checks.append(_count(rules.get("minItems"), rules.get("maxItems")))
+    return fields.List(fields.Nested(_schema_class(f.children)), validate=checks, **opts)

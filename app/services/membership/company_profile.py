@@ -19,17 +19,17 @@ from app.models import (
 
 #: identifier kind -> (pattern, human description)
 IDENTIFIER_FORMATS: dict[str, tuple[str, str]] = {
-    "ior": (r"^(\d{2}-\d{7}(\d{2})?|\d{3}-\d{2}-\d{4}|\d{6}-\d{5})$",
+    "ior": (r"^([0-9]{2}-[0-9]{7}([0-9]{2})?|[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{6}-[0-9]{5})$",
             "IRS/EIN (12-3456789 or 12-345678900), SSN (123-45-6789) or CBP number (123456-12345)"),
-    "ein": (r"^\d{2}-\d{7}$", "EIN: 12-3456789"),
-    "duns": (r"^\d{9}$", "DUNS: 9 digits"),
+    "ein": (r"^[0-9]{2}-[0-9]{7}$", "EIN: 12-3456789"),
+    "duns": (r"^[0-9]{9}$", "DUNS: 9 digits"),
     "mid": (r"^[A-Z]{2}[A-Z0-9]{3,13}$", "MID: country code then up to 13 letters or digits"),
     "scac": (r"^[A-Z]{4}$", "SCAC: 4 letters"),
-    "usdot": (r"^\d{1,8}$", "USDOT number: up to 8 digits"),
-    "rfc": (r"^[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}$", "RFC: 12 characters (companies) or 13 (persons)"),
+    "usdot": (r"^[0-9]{1,8}$", "USDOT number: up to 8 digits"),
+    "rfc": (r"^[A-ZÑ&]{3,4}[0-9]{6}[A-Z0-9]{3}$", "RFC: 12 characters (companies) or 13 (persons)"),
     "filer_code": (r"^[A-Z0-9]{3}$", "filer code: 3 letters or digits"),
-    "broker_license": (r"^\d{5}$", "broker license serial: 5 digits"),
-    "fmc_number": (r"^\d{6}$", "FMC number: 6 digits"),
+    "broker_license": (r"^[0-9]{5}$", "broker license serial: 5 digits"),
+    "fmc_number": (r"^[0-9]{6}$", "FMC number: 6 digits"),
     "iata_code": (r"^[A-Z0-9]{2}$", "IATA airline code: 2 letters or digits"),
 }
 #: entity type -> identifiers the program requires for it
@@ -41,7 +41,7 @@ REQUIRED_IDENTIFIERS: dict[str, tuple[str, ...]] = {
     "mexican_long_haul_carrier": ("scac", "rfc"), "marine_port_terminal_operator": ("fmc_number",),
     "foreign_manufacturer": ("mid",),
 }
-COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="an ISO 3166 country code such as US")
+COUNTRY = validate.Regexp(r"^[A-Z]{2}\Z", error="an ISO 3166 country code such as US")
 OWNERSHIP_TYPES = ("corporation", "partnership", "sole_proprietorship", "llc", "other")
 
 
@@ -51,16 +51,17 @@ class AddressSchema(Schema):
     line1 = fields.String(required=True, validate=validate.Length(min=1, max=200))
     line2 = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     city = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    region = fields.String(load_default=None, allow_none=True)
-    postal_code = fields.String(load_default=None, allow_none=True)
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    postal_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=20))
     country = fields.String(required=True, validate=COUNTRY)
 
 
 class ContactSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    title = fields.String(load_default=None, allow_none=True)
-    email = fields.Email(required=True)
-    phone = fields.String(load_default=None, allow_none=True)
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
     is_officer = fields.Boolean(load_default=False)
     is_primary = fields.Boolean(load_default=False)
 
@@ -69,7 +70,7 @@ class FacilitySchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(
         ("office", "warehouse", "plant", "yard", "terminal", "other")))
-    city = fields.String(required=True)
+    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
     country = fields.String(required=True, validate=COUNTRY)
 
 
@@ -84,7 +85,8 @@ class PartnerSchema(Schema):
 class ProfileSchema(Schema):
     """A full company profile; `entity_type` comes from the company (context)."""
 
-    trade_name = fields.String(load_default=None, allow_none=True)
+    trade_name = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Length(max=200))
     ownership_type = fields.String(load_default=None, allow_none=True,
                                    validate=validate.OneOf(OWNERSHIP_TYPES))
     business_start_date = fields.Date(load_default=None, allow_none=True)
@@ -97,8 +99,10 @@ class ProfileSchema(Schema):
                            validate=validate.Length(min=2, error="at least two contacts"))
     facilities = fields.List(fields.Nested(FacilitySchema), load_default=list)
     partners = fields.List(fields.Nested(PartnerSchema), load_default=list)
-    agreement_signed_by = fields.String(load_default=None, allow_none=True)
-    agreement_signer_title = fields.String(load_default=None, allow_none=True)
+    agreement_signed_by = fields.String(load_default=None, allow_none=True,
+                                        validate=validate.Length(max=200))
+    agreement_signer_title = fields.String(load_default=None, allow_none=True,
+                                           validate=validate.Length(max=200))
 
     def __init__(self, entity_type: str, **kwargs: Any):
         super().__init__(**kwargs)
@@ -118,7 +122,8 @@ def identifier_problems(entity_type: str, identifiers: dict[str, str]) -> dict[s
     errors: dict[str, list[str]] = {}
     for kind, value in identifiers.items():
         pattern, description = IDENTIFIER_FORMATS.get(kind, (None, ""))
-        if pattern and value and not re.fullmatch(pattern, value.strip().upper()):
+        value = (value or "").strip().upper()  # blank is left out, as replace_profile does
+        if pattern and value and not re.fullmatch(pattern, value):
             errors[f"identifiers.{kind}"] = [f"not a valid {description}"]
     for kind in REQUIRED_IDENTIFIERS.get(entity_type, ()):
         if not (identifiers.get(kind) or "").strip():

@@ -93,22 +93,6 @@ def _apply_membership(case: Case, values: dict[str, Any], actor: User | None) ->
         audit.record(AuditKind.MEMBERSHIP_CHANGED, case_id=case.id, actor=actor, **changes)
 
 
-def submission_problems(form_key: str | None, data: dict[str, Any],
-                        case: Case) -> dict[str, list[str]]:
-    """Checks a form cannot express: the company profile's rules for the entity type."""
-    if form_key != "company_profile":
-        return {}
-    company = db.session.get(Company, case.company_id)
-    profile = {"identifiers": {k: v for k, v in (data.get("identifiers") or {}).items() if v},
-               "contacts": data.get("contacts") or []}
-    try:
-        load_profile(company, profile)
-    except ValidationError as err:
-        return {key: list(value) if isinstance(value, list) else [str(value)]
-                for key, value in err.messages.items()}
-    return {}
-
-
 # --- reading and editing, for the API and pages ------------------------------------
 
 

@@ -2,11 +2,11 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.engine import DataTooLarge, TaskNotReady
 from app.extensions import db
-from app.models import HumanTask, User
+from app.models import AuditEvent, HumanTask, User
 from app.models.enums import AuditKind, CaseStatus, TaskState
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, Invalid
@@ -22,7 +22,6 @@ from app.services.identity.access import (
 from app.services.identity.users import get_user_by_username
 from app.services.jobs import notifications
 from app.services.membership.catalogue import expand_form
-from app.services.membership.records import submission_problems
 from app.services.runtime.state import forms_of
 from app.services.runtime.unit_of_work import (
     CaseWork,
@@ -35,28 +34,55 @@ from app.services.runtime.unit_of_work import (
 
 @dataclass
 class TaskView:
-    """A task with its form as JSON Schema and the data the form starts from."""
+    """A task with its form as JSON Schema and the data the form starts from; a completed
+    task also with what was submitted, by whom."""
 
     task: HumanTask
     form: dict[str, Any] | None
     schema: dict[str, Any] | None
     data: dict[str, Any]
+    resolved: bool = False  #: the schema is resolved for the task's current data
+    completed_by: str | None = None
+    submitted_data: dict[str, Any] | None = None
 
 
-def task_detail(actor: User, task_id: int) -> TaskView:
-    """One task the actor may see, with its form and current data."""
+def task_detail(actor: User, task_id: int, *, resolved: bool = True) -> TaskView:
+    """One task the actor may see, with its form and current data.
+
+    The form's JSON Schema is resolved for the ready task's data (what `complete` checks:
+    hidden fields left out, conditionally required ones required) unless `resolved` is
+    False; a task that is no longer ready has no current data, so its schema is unresolved.
+    """
     task = get_task(actor, task_id)
     form = expand_form(forms_of(task.case.process_version_id).get(task.form_key), task.case)
-    data: dict[str, Any] = {}
+    data: dict[str, Any] | None = None
     if task.state == TaskState.READY:
         try:
             data = peek(task.case).task_data(task.engine_task_id)
         except TaskNotReady:
-            data = {}
-    if actor.role == "applicant":  # the process's internal variables stay with staff
+            data = None
+    context = data if resolved else None
+    if data and actor.role == "applicant":  # the process's internal variables stay with staff
         shown = form_variables(form)
         data = {key: value for key, value in data.items() if key in shown}
-    return TaskView(task, form, to_json_schema(form) if form else None, data)
+    view = TaskView(task, form, to_json_schema(form, context) if form else None, data or {},
+                    resolved=context is not None and form is not None)
+    if task.state == TaskState.COMPLETED:
+        view.completed_by, view.submitted_data = _submission(task)
+    return view
+
+
+def _submission(task: HumanTask) -> tuple[str | None, dict[str, Any] | None]:
+    """Who completed the task and the data they submitted, from the audit trail."""
+    found = db.session.execute(
+        select(AuditEvent.details, User.username)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.case_id == task.case_id, AuditEvent.task_id == task.id,
+               AuditEvent.kind == AuditKind.TASK_COMPLETED)
+        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    if found is None:
+        return None, None
+    return found.username, found.details.get("data")
 
 
 def claim(actor: User, task_id: int) -> HumanTask:
@@ -164,7 +190,6 @@ def _validated(work: CaseWork, data: dict[str, Any]) -> dict[str, Any]:
     except TaskNotReady as err:
         raise Conflict(str(err)) from None
     data, errors = validate_submission(form, data, context)
-    errors = errors or submission_problems(task.form_key, data, case)
     if errors:
         raise Invalid("the form has errors", errors)
     return data

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
@@ -76,6 +77,13 @@ def upload(actor: User, case_id: int, filename: str, stream: BinaryIO,
         (upload_dir() / stored).unlink(missing_ok=True)
         raise
     return document
+
+
+def list_documents(actor: User, case_id: int) -> list[Document]:
+    """The case's documents, newest first (the same access rule as the case)."""
+    case = get_case(actor, case_id)
+    return list(db.session.scalars(select(Document).where(Document.case_id == case.id)
+                                   .order_by(Document.id.desc())))
 
 
 @dataclass
