@@ -705,3 +705,19 @@ def test_email_is_one_pattern_for_the_server_and_the_schema(email, ok):
                   "validate": {"required": True, "validationType": "email"}})
     assert (validate_submission(form, {"email": email})[1] == {}) is ok
     assert Draft202012Validator(to_json_schema(form)).is_valid({"email": email}) is ok
+
+
+def test_a_date_that_must_not_be_past_is_refused_by_schema_and_server_alike():
+    from datetime import date, timedelta
+
+    from jsonschema import Draft202012Validator
+
+    form = {"type": "default", "components": [{
+        "type": "datetime", "subtype": "date", "key": "visit", "dateLabel": "Visit",
+        "disallowPassedDates": True, "validate": {"required": True}}]}
+    schema = Draft202012Validator(to_json_schema(form))
+    for offset, ok in ((-400, False), (-1, False), (0, True), (1, True), (40, True),
+                       (400, True)):
+        day = (date.today() + timedelta(days=offset)).isoformat()
+        assert schema.is_valid({"visit": day}) is ok, day
+        assert (validate_submission(form, {"visit": day})[1] == {}) is ok, day

@@ -6,6 +6,7 @@ describes the same rules so a generic client can render and pre-check a form.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from app.services.forms.conditions import (
@@ -82,8 +83,9 @@ def to_json_schema(form: dict[str, Any], context: dict[str, Any] | None = None
     sees it: conditions on the context are decided (hidden fields are left out, the others
     are required when the form requires them) and options named by `valuesKey` are listed.
     Conditions on the submitted data stay as `if`/`else` rules; one JSON Schema cannot say (on
-    an answer outside the field's group) makes the field required. Not said: that a date must
-    not be past (`disallowPassedDates`), a list's `contains` on answers outside the list.
+    an answer outside the field's group) makes the field required. A date that must not be
+    past (`disallowPassedDates`) gets a pattern of the dates from today on. Not said: a list's
+    `contains` on answers outside the list.
     """
     schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DRAFT}
     if isinstance(form.get("id"), str):
@@ -145,6 +147,8 @@ def _property_schema(f: FormField, scope: _Scope, always: bool,
         s = _choice_schema(f, scope)
     elif f.type == "datetime":
         s = {"type": "string", "format": DATETIME_FORMATS[spec.get("subtype", "date")]}
+        if spec.get("disallowPassedDates") is True and spec.get("subtype", "date") == "date":
+            s["pattern"] = portable_pattern(not_before_pattern(date.today()))
     elif f.type == "group":
         s = children or {}
     else:
@@ -249,3 +253,21 @@ def _nullable(s: dict[str, Any]) -> dict[str, Any]:
     if "enum" in s:
         s["enum"] = [*s["enum"], None]
     return s
+
+
+_MONTH, _DAY = "(0[1-9]|1[0-2])", "(0[1-9]|[12][0-9]|3[01])"
+
+
+def not_before_pattern(first: date) -> str:
+    """A pattern for ISO dates (YYYY-MM-DD) on or after `first`: a later year, the same year
+    and a later month, or the same month and a day from `first`'s on."""
+    year = f"{first.year:04d}"
+    later_years = [year[:i] + f"[{int(year[i]) + 1}-9]" + "[0-9]" * (3 - i)
+                   for i in range(4) if year[i] != "9"]
+    later_months = [f"{m:02d}" for m in range(first.month + 1, 13)]
+    days = [f"{d:02d}" for d in range(first.day, 32)]
+    options = [f"({'|'.join(later_years)})-{_MONTH}-{_DAY}"] if later_years else []
+    if later_months:
+        options.append(f"{year}-({'|'.join(later_months)})-{_DAY}")
+    options.append(f"{year}-{first.month:02d}-({'|'.join(days)})")
+    return "^(" + "|".join(options) + ")$"
