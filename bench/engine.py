@@ -17,8 +17,9 @@ For each database, on the same diagrams, it times one completed user task five w
 
 Scenarios: tests/data/bpmn/six_tasks.bpmn (N cases x 6 tasks), and tests/data/bpmn/loop.bpmn at
 the 5th and the 200th completed task of a case (completions 5..34 and 200..229). The five run in
-turns (bench/lanes.py: a case, or a loop step, each), so a machine shared with other work slows
-them alike and the ratios hold; (b) writes the state JSON (c) produced. Every figure
+turns (bench/lanes.py), each a block of completions in a row (five cases; a depth's 30 loop
+tasks): each runs warm as in a loop of its own, and all close in time, so a machine shared with
+other work slows them alike. (b) writes the state JSON (c) produced. Every figure
 (median and p95 in ms), every ratio c/(a+b) and d/c, the growth from the 5th to the 200th loop
 task, and the SQL statements, commits and round trips of one completion (bench/statements.py)
 are printed on lines of their own. Targets (c/(a+b) <= 1.5, d/c <= 1.3, c's growth <= that of
@@ -55,6 +56,7 @@ DATA = ROOT / "tests" / "data"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/safeport_bench"
 LOOP_DEPTHS = (5, 200)
 LOOP_SAMPLES = 30
+BLOCK = 5  # six-task cases a lane completes in a row before the next lane's turn
 TASK_DATA: dict = {}
 LOOP_START = {"done": False}
 USERNAME, PASSWORD = "bench_cw", "bench-password-1"
@@ -256,39 +258,40 @@ class Run:
 
 
 def run_lanes(lanes: list, cases: int, profile: cProfile.Profile | None = None) -> Run:
-    """Warm every lane up, then measure them in turns: six-task cases (a warm-up of three,
-    `cases` measured, one more with its third completion counted), then one loop case each,
-    step by step, the completion after each depth's samples counted. `profile` (if given)
-    runs around the first lane's completions at the deepest depth."""
+    """Measure the lanes in turns, each a block of completions in a row (so each runs warm, as
+    in a loop of its own, and all run close in time). Six-task cases: a warm-up of three, then
+    blocks of BLOCK cases up to `cases`, then one more case with its third completion counted.
+    Loop: every lane's loop case is taken to just before a depth, then each lane completes its
+    LOOP_SAMPLES tasks in a row and one more, counted. `profile` (if given) runs around the
+    first lane's completions at the deepest depth."""
     run = Run()
     for lane in lanes:
         run.six[lane.label], run.loops[lane.label] = [], {d: [] for d in LOOP_DEPTHS}
         for _ in range(3):
             lane.six_case()
-        lane.loop_begin()
-        for _ in range(10):
-            lane.loop_step()
-    for i in range(cases + 1):
+    for block in range(0, cases, BLOCK):
         for lane in lanes:
-            samples, counts = lane.six_case(count=i == cases)
-            if i < cases:
-                run.six[lane.label] += samples
-            elif counts is not None:
-                run.six_counts[lane.label] = counts
+            for _ in range(min(BLOCK, cases - block)):
+                run.six[lane.label] += lane.six_case()[0]
     for lane in lanes:
+        counts = lane.six_case(count=True)[1]
+        if counts is not None:
+            run.six_counts[lane.label] = counts
         lane.loop_begin()
-    for n in range(1, max(LOOP_DEPTHS) + LOOP_SAMPLES + 1):
-        measured = [d for d in LOOP_DEPTHS if d <= n < d + LOOP_SAMPLES]
+    done = 0
+    for depth in LOOP_DEPTHS:
         for lane in lanes:
-            if profile is not None and lane is lanes[0] and max(LOOP_DEPTHS) in measured:
+            for _ in range(done, depth - 1):
+                lane.loop_step()
+            if profile is not None and lane is lanes[0] and depth == max(LOOP_DEPTHS):
                 profile.enable()
-            dt, counts = lane.loop_step(count=n - LOOP_SAMPLES in LOOP_DEPTHS)
+            run.loops[lane.label][depth] = [lane.loop_step()[0] for _ in range(LOOP_SAMPLES)]
             if profile is not None:
                 profile.disable()
-            for depth in measured:
-                run.loops[lane.label][depth].append(dt)
+            counts = lane.loop_step(count=True)[1]
             if counts is not None:
-                run.loop_counts.setdefault(lane.label, {})[n - LOOP_SAMPLES] = counts
+                run.loop_counts.setdefault(lane.label, {})[depth] = counts
+        done = depth + LOOP_SAMPLES
     return run
 
 
