@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: install chromium run serve-prod test test-sqlite test-postgres lint bench bench-load clean
+.PHONY: install chromium run serve-prod test test-sqlite test-postgres lint bench bench-load bench-throughput clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ bench: install
 # 50 simulated users for 60 s against gunicorn on PostgreSQL (bench/README.md).
 bench-load: install
 	$(BIN)/python bench/load.py
+
+# six-task instances per second over HTTP, 1, 2 and 4 gunicorn workers on PostgreSQL.
+bench-throughput: install
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache $(STATIC)/vendor $(STATIC)/node_modules

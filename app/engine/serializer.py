@@ -93,19 +93,26 @@ _TASKS_SLOT = "\u0000safeport-tasks\u0000"
 _FROZEN = TaskState.COMPLETED | TaskState.CANCELLED
 
 
-def _task_fragment(task, memo: dict) -> str:
-    """The JSON of one task, reused while a finished task (and its parent) cannot change."""
-    parent = task.parent
-    frozen = task.state & _FROZEN and (parent is None or parent.state & _FROZEN)
-    key = (task.state, task.last_state_change, len(task._children), task.triggered)
-    if frozen:
-        found = memo.get(task.id)
-        if found is not None and found[0] == key:
-            return found[1]
-    text = json.dumps(STATE.registry.convert(task), separators=(",", ":"))
-    if frozen:
-        memo[task.id] = (key, text)
-    return text
+def _task_entries(tasks: dict, memo: dict) -> str:
+    """The `"id":{...}` entries of every task, joined. A finished task whose parent is finished
+    cannot change any more; its entry is encoded once and reused while its state, children and
+    trigger stay the same (checked on each dump: a reset would change them)."""
+    parts = []
+    append, get, convert = parts.append, memo.get, STATE.registry.convert
+    for task_id, task in tasks.items():
+        state = task._state
+        key = (state, task.last_state_change, len(task._children), task.triggered)
+        found = get(task_id)
+        parent = tasks.get(task._parent) if task._parent is not None else None
+        parent_frozen = parent is None or parent._state & _FROZEN
+        if found is not None and found[0] == key and parent_frozen:
+            append(found[1])
+            continue
+        entry = f'"{task_id}":{json.dumps(convert(task), separators=(",", ":"))}'
+        if state & _FROZEN and parent_frozen:
+            memo[task_id] = (key, entry)
+        append(entry)
+    return ",".join(parts)
 
 
 def dump_state(workflow: BpmnWorkflow, memo: dict | None = None) -> str:
@@ -127,9 +134,7 @@ def dump_state(workflow: BpmnWorkflow, memo: dict | None = None) -> str:
     dct[STATE.VERSION_KEY] = FORMAT_VERSION
     dct["tasks"] = _TASKS_SLOT
     head = json.dumps(dct, separators=(",", ":"))
-    body = ",".join(f'"{task_id}":{_task_fragment(task, memo)}'
-                    for task_id, task in tasks.items())
-    return head.replace(json.dumps(_TASKS_SLOT), "{" + body + "}", 1)
+    return head.replace(json.dumps(_TASKS_SLOT), "{" + _task_entries(tasks, memo) + "}", 1)
 
 
 def load_state(state_json: str, specs: tuple, spec_json: Callable[[], str]) -> BpmnWorkflow:

@@ -16,6 +16,8 @@ from app.models.enums import AuditKind
 from app.models.types import utcnow
 
 _BUFFER = "safeport_audit_rows"
+#: built once; one execution inserts every buffered row (executemany)
+_INSERT = insert(AuditEvent.__table__)
 
 
 def record(kind: AuditKind | str, *, case_id: int | None = None, actor: User | None = None,
@@ -34,7 +36,7 @@ def write_pending(session: Session) -> None:
     """Insert the buffered events now (commit does this by itself)."""
     rows = session.info.pop(_BUFFER, None)
     if rows:
-        session.execute(insert(AuditEvent), rows)
+        session.execute(_INSERT, rows)
 
 
 def _forget(session: Session, _previous_transaction) -> None:

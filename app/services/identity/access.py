@@ -1,11 +1,15 @@
 """Who may see and act on what: one place for the 403 and 404 rules."""
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Case, Company, HumanTask, User
 from app.services.errors import Forbidden, NotFound
 
 STAFF_ROLES = ("case_worker", "specialist", "admin")
+#: a task with its case (the access rule reads both), in one statement built once
+_TASK_WITH_CASE = (select(HumanTask).where(HumanTask.id == bindparam("task_id"))
+                   .options(joinedload(HumanTask.case, innerjoin=True)))
 
 
 def require_role(user: User, *roles: str) -> None:
@@ -58,7 +62,7 @@ def check_task_access(user: User, task: HumanTask, case: Case) -> None:
 
 def get_task(user: User, task_id: int) -> HumanTask:
     """A human task the user may see."""
-    task = db.session.scalar(select(HumanTask).where(HumanTask.id == task_id))
+    task = db.session.scalar(_TASK_WITH_CASE, {"task_id": task_id})
     if task is None:
         raise NotFound(f"task {task_id} not found")
     check_task_access(user, task, task.case)

@@ -1,7 +1,7 @@
 """Users: creation and API tokens (password sign-in is `signin`)."""
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import Company, User
@@ -11,6 +11,10 @@ from app.services.identity.access import require_role
 from app.services.runtime.unit_of_work import transaction
 
 _TOKEN_SALT = "safeport-api-token"
+#: the one read per API request, built once; always the row as it is now, even when the
+#: session already holds the user (a password change or deactivation counts at once)
+_USER_BY_ID = (select(User).where(User.id == bindparam("user_id"))
+               .execution_options(populate_existing=True))
 
 
 def _tokens() -> URLSafeTimedSerializer:
@@ -55,7 +59,8 @@ def user_for_token(token: str) -> User:
         raise Unauthorized("the token has expired") from None
     except BadSignature:
         raise Unauthorized("the token is not valid") from None
-    user = db.session.get(User, data.get("uid"))
+    uid = data.get("uid")
+    user = db.session.scalar(_USER_BY_ID, {"user_id": uid}) if isinstance(uid, int) else None
     if user is None or not user.active or user.password_hash[-12:] != data.get("pw"):
         raise Unauthorized("the token is not valid")
     return user

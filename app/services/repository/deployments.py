@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from app.engine import DeployError, compile_diagrams
 from app.extensions import db
@@ -147,9 +148,13 @@ def _latest(model_id: int) -> ProcessVersion | None:
 
 
 def latest_version(process_id: str) -> ProcessVersion:
-    """The newest version of a process, which new cases start on."""
-    model = db.session.scalar(select(ProcessModel).where(ProcessModel.process_id == process_id))
-    version = _latest(model.id) if model else None
+    """The newest version of a process, which new cases start on (with its process model,
+    in one statement)."""
+    version = db.session.scalar(
+        select(ProcessVersion).join(ProcessVersion.process_model)
+        .where(ProcessModel.process_id == process_id)
+        .options(contains_eager(ProcessVersion.process_model))
+        .order_by(ProcessVersion.version.desc()).limit(1))
     if version is None:
         raise NotFound(f"process '{process_id}' is not deployed")
     return version

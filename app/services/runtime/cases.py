@@ -20,7 +20,7 @@ from app.services.forms.validation import validate_submission
 from app.services.identity.access import get_case, get_company, require_role, visible_company_id
 from app.services.repository.deployments import latest_version
 from app.services.runtime.state import forms_of
-from app.services.runtime.unit_of_work import case_work, new_case_work
+from app.services.runtime.unit_of_work import case_work, keep_loaded, new_case_work
 
 
 def start_case(actor: User | None, *, company_id: int, process_id: str | None = None,
@@ -39,9 +39,11 @@ def start_case(actor: User | None, *, company_id: int, process_id: str | None = 
         data = start_data(version, data)
     else:
         company = db.session.get(Company, company_id)
-    case = Case(company_id=company.id, process_version_id=version.id,
-                started_by_id=actor.id if actor else None)
+    # every column and the version given: answering with the case needs no reload
+    case = Case(company_id=company.id, process_version=version,
+                started_by_id=actor.id if actor else None, completed_at=None)
     with new_case_work(case, actor) as work:
+        keep_loaded(version, version.process_model)  # immutable; the answer names them
         extra = {"continued_from": continued_from} if continued_from else {}
         audit.record(AuditKind.CASE_STARTED, case_id=case.id, actor=actor,
                      process_id=version.process_model.process_id, version=version.version,

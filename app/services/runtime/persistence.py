@@ -6,7 +6,7 @@ and audit rows follow in the same transaction; the unit of work commits them.
 """
 from datetime import datetime
 
-from sqlalchemy import delete, insert, inspect, update
+from sqlalchemy import bindparam, delete, insert, inspect, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,6 +21,14 @@ from app.services.runtime.state import forms_of, runtime
 
 #: session.info key: (case, instance) pairs saved in this transaction, for the live cache
 PENDING = "safeport_saved_instances"
+
+# Statements built once (building one costs more than running it); an UPDATE without
+# values() sets the columns its parameters name.
+_CASES, _STATES, _TASKS = Case.__table__, CaseState.__table__, HumanTask.__table__
+_UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("where_id"),
+                                    _CASES.c.lock_version == bindparam("where_version"))
+_UPDATE_STATE = update(_STATES).where(_STATES.c.case_id == bindparam("where_case_id"))
+_INSERT_TASKS = insert(_TASKS).returning(_TASKS.c.id, sort_by_parameter_order=True)
 
 
 def save(case: Case, instance: Instance, actor: User | None, *, new: bool = False) -> None:
@@ -41,8 +49,7 @@ def save(case: Case, instance: Instance, actor: User | None, *, new: bool = Fals
         db.session.add(CaseState(case_id=case.id, serializer_version=STATE_FORMAT_VERSION,
                                  state_json=state_json))
     else:
-        db.session.execute(update(CaseState).where(CaseState.case_id == case.id)
-                           .values(state_json=state_json))
+        db.session.execute(_UPDATE_STATE, {"state_json": state_json, "where_case_id": case.id})
     _sync_tasks(case, instance, actor, now)
     _sync_subscriptions(case, instance, new)
     db.session.info.setdefault(PENDING, []).append((case, instance))
@@ -71,15 +78,15 @@ def _case_values(case: Case, instance: Instance, actor: User | None, now: dateti
 def _write_case(case: Case, values: dict) -> None:
     """One UPDATE of the case row with every pending change, checked against its version."""
     state = inspect(case)
-    for column in state.mapper.column_attrs:
-        if column.key not in values and state.attrs[column.key].history.has_changes():
-            values[column.key] = getattr(case, column.key)
+    if state.modified:  # only then can an attribute hold a pending change
+        for column in state.mapper.column_attrs:
+            if column.key not in values and state.attrs[column.key].history.has_changes():
+                values[column.key] = getattr(case, column.key)
     version = case.lock_version
     with db.session.no_autoflush:  # the pending changes go into this very statement
-        written = db.session.execute(
-            update(Case).where(Case.id == case.id, Case.lock_version == version)
-            .values(**values, lock_version=version + 1)
-            .execution_options(synchronize_session=False)).rowcount
+        written = db.session.execute(_UPDATE_CASE, {
+            **values, "lock_version": version + 1, "where_id": case.id,
+            "where_version": version}).rowcount
     if written != 1:
         raise StaleDataError(f"case {case.id} changed meanwhile")
     for key, value in {**values, "lock_version": version + 1}.items():
@@ -111,13 +118,12 @@ def _sync_tasks(case: Case, instance: Instance, actor: User | None, now: datetim
     if not new:
         return
     forms = forms_of(case.process_version_id)
-    ids = db.session.scalars(
-        insert(HumanTask).returning(HumanTask.id, sort_by_parameter_order=True),
-        [{"case_id": case.id, "engine_task_id": info.engine_task_id, "bpmn_id": info.bpmn_id,
-          "title": info.title, "role": info.role, "due_at": info.due_at,
-          "priority": info.priority, "state": TaskState.READY,
-          "form_key": info.form_key if info.form_key in forms else None, "created_at": now}
-         for info in new]).all()
+    ids = db.session.scalars(_INSERT_TASKS, [
+        {"case_id": case.id, "engine_task_id": info.engine_task_id, "bpmn_id": info.bpmn_id,
+         "title": info.title, "role": info.role, "due_at": info.due_at,
+         "priority": info.priority, "state": TaskState.READY,
+         "form_key": info.form_key if info.form_key in forms else None, "created_at": now}
+        for info in new]).all()
     for info, task_id in zip(new, ids, strict=True):
         audit.record(AuditKind.TASK_CREATED, case_id=case.id, task_id=task_id, actor=actor,
                      title=info.title, role=info.role, element=info.bpmn_id)

@@ -2,7 +2,8 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.engine import DataTooLarge, TaskNotReady
 from app.extensions import db
@@ -25,11 +26,14 @@ from app.services.membership.catalogue import expand_form
 from app.services.runtime.state import forms_of
 from app.services.runtime.unit_of_work import (
     CaseWork,
+    keep_loaded,
     mark_completed,
     peek,
     task_work,
     transaction,
 )
+
+_TASKS = HumanTask.__table__
 
 
 @dataclass
@@ -92,6 +96,7 @@ def claim(actor: User, task_id: int) -> HumanTask:
     with transaction():
         _set_assignee(task, actor, only_if_free=True)
         audit.record(AuditKind.TASK_CLAIMED, case_id=task.case_id, task_id=task.id, actor=actor)
+        keep_loaded(task, actor)
     return task
 
 
@@ -103,14 +108,15 @@ def unclaim(actor: User, task_id: int) -> HumanTask:
         raise Forbidden("only the person holding a task (or an admin) can release it")
     with transaction():
         changed = db.session.execute(
-            update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == TaskState.READY,
-                                    HumanTask.assignee_id == task.assignee_id)
+            update(_TASKS).where(_TASKS.c.id == task.id, _TASKS.c.state == TaskState.READY,
+                                 _TASKS.c.assignee_id == task.assignee_id)
             .values(assignee_id=None)).rowcount
         if not changed:
             raise Conflict(f"task {task.id} was completed or reassigned meanwhile")
+        _assigned(task, None)
         audit.record(AuditKind.TASK_UNCLAIMED, case_id=task.case_id, task_id=task.id,
                      actor=actor)
-    db.session.refresh(task)
+        keep_loaded(task, actor)
     return task
 
 
@@ -131,21 +137,36 @@ def assign(actor: User, task_id: int, username: str) -> HumanTask:
         audit.record(AuditKind.TASK_ASSIGNED, case_id=task.case_id, task_id=task.id,
                      actor=actor, assignee=username)
         notifications.task_assigned(task, assignee, actor)  # in-app + outbox email
+        keep_loaded(task, assignee, actor)
     return task
 
 
+# A conditional UPDATE built once: the task is still ready (and, for a claim, free or already
+# the claimant's); a refused one reads the task again to say why.
+_ASSIGN = (update(_TASKS).where(_TASKS.c.id == bindparam("task_id"),
+                                _TASKS.c.state == TaskState.READY)
+           .values(assignee_id=bindparam("assignee")))
+_CLAIM = _ASSIGN.where(_TASKS.c.assignee_id.is_(None)
+                       | (_TASKS.c.assignee_id == bindparam("assignee")))
+
+
 def _set_assignee(task: HumanTask, assignee: User, *, only_if_free: bool) -> None:
-    condition = [HumanTask.id == task.id, HumanTask.state == TaskState.READY]
-    if only_if_free:
-        condition.append((HumanTask.assignee_id.is_(None))
-                         | (HumanTask.assignee_id == assignee.id))
-    changed = db.session.execute(
-        update(HumanTask).where(*condition).values(assignee_id=assignee.id)).rowcount
-    db.session.refresh(task)
+    statement = _CLAIM if only_if_free else _ASSIGN
+    changed = db.session.execute(statement, {"task_id": task.id,
+                                             "assignee": assignee.id}).rowcount
     if not changed:
+        db.session.refresh(task)
         if task.state != TaskState.READY:
             raise Conflict(f"task {task.id} is already {task.state}")
         raise Conflict(f"task {task.id} is already claimed by someone else")
+    _assigned(task, assignee)
+
+
+def _assigned(task: HumanTask, assignee: User | None) -> None:
+    """The task object as the UPDATE left the row: ready, held by `assignee`."""
+    set_committed_value(task, "state", TaskState.READY)
+    set_committed_value(task, "assignee_id", assignee.id if assignee else None)
+    set_committed_value(task, "assignee", assignee)
 
 
 def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
