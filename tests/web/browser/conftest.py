@@ -8,8 +8,13 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.extensions import db
+from app.models import Company
+from app.services.repository import deployments
+from app.services.runtime import cases
 from tests.browser_support import shared_chromium
 from tests.conftest import make_config
+from tests.helpers import bpmn
 
 VENDOR = Path(__file__).resolve().parents[3] / "app" / "static" / "vendor"
 
@@ -65,8 +70,9 @@ def new_page(browser, live_server):
     """Open pages in fresh browser contexts (one per user); all closed after the test."""
     contexts = []
 
-    def make():
-        context = browser.new_context(base_url=live_server)
+    def make(width: int | None = None):
+        size = {"viewport": {"width": width, "height": 844}} if width else {}
+        context = browser.new_context(base_url=live_server, **size)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
@@ -86,3 +92,21 @@ def sign_in(page, username: str, password: str = "password-1") -> None:
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+@pytest.fixture
+def review_world(make_user):
+    """Two companies with a case each on a diagram that has a layout (BPMN DI)."""
+    acme = Company(legal_name="Acme Imports", entity_type="importer")
+    globex = Company(legal_name="Globex Freight", entity_type="sea_carrier")
+    db.session.add_all([acme, globex])
+    db.session.commit()
+    users = {"cw": make_user("cw", "case_worker"), "cw2": make_user("cw2", "case_worker"),
+             "spec": make_user("spec", "specialist"), "admin": make_user("admin", "admin"),
+             "designer": make_user("designer", "designer"),
+             "acme": make_user("acme", "applicant", acme.id),
+             "globex": make_user("globex", "applicant", globex.id)}
+    deployments.deploy(None, {"web_review.bpmn": bpmn("web_review.bpmn")})
+    first = cases.start_case(users["cw"], company_id=acme.id, process_id="web_review")
+    second = cases.start_case(users["cw"], company_id=globex.id, process_id="web_review")
+    return {"users": users, "case": first.id, "other": second.id}

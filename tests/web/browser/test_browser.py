@@ -7,30 +7,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Company, HumanTask
-from app.services.repository import deployments
-from app.services.runtime import cases
+from app.models import HumanTask
 from app.services.tasks import actions as tasks
-from tests.helpers import bpmn
 from tests.web.browser.conftest import sign_in
-
-
-@pytest.fixture
-def review_world(make_user):
-    """Two companies with a case each on a diagram that has a layout (BPMN DI)."""
-    acme = Company(legal_name="Acme Imports", entity_type="importer")
-    globex = Company(legal_name="Globex Freight", entity_type="sea_carrier")
-    db.session.add_all([acme, globex])
-    db.session.commit()
-    users = {"cw": make_user("cw", "case_worker"), "cw2": make_user("cw2", "case_worker"),
-             "spec": make_user("spec", "specialist"), "admin": make_user("admin", "admin"),
-             "designer": make_user("designer", "designer"),
-             "acme": make_user("acme", "applicant", acme.id),
-             "globex": make_user("globex", "applicant", globex.id)}
-    deployments.deploy(None, {"web_review.bpmn": bpmn("web_review.bpmn")})
-    first = cases.start_case(users["cw"], company_id=acme.id, process_id="web_review")
-    second = cases.start_case(users["cw"], company_id=globex.id, process_id="web_review")
-    return {"users": users, "case": first.id, "other": second.id}
 
 
 @pytest.mark.parametrize("username, path, heading", [

@@ -20,7 +20,6 @@ from app.services.tasks import documents
 from tests.lifecycle.conftest import deploy_lifecycle
 from tests.lifecycle.flow import do, open_tasks, to_specialist_review
 from tests.web.browser.conftest import sign_in
-from tests.web.browser.test_browser import review_world  # noqa: F401  (a fixture)
 
 INTERNAL = ("leads", "upcoming", "profile_reminders", "review_reminders", "Technical details")
 
@@ -105,7 +104,7 @@ def test_a_review_that_comes_round_again_opens_blank_with_the_last_round_below(
     expect(rounds).to_contain_text("Who checks the seals at night?")
 
 
-def test_a_suspended_case_says_so_in_the_queue_and_on_its_task(review_world, new_page,  # noqa: F811
+def test_a_suspended_case_says_so_in_the_queue_and_on_its_task(review_world, new_page,
                                                               client):
     users = review_world["users"]
     cases.suspend_case(users["cw"], review_world["case"], "Seizure under investigation")
