@@ -93,20 +93,20 @@ class _Policy(RestrictingNodeTransformer):
     the evaluation's bound guards: a tick in every loop, function and comprehension item, size
     checks around `*`, `**` and `<<`."""
 
-    def visit_While(self, node: ast.While) -> ast.AST:
-        node = super().visit_While(node)
+    @staticmethod
+    def _ticking(node: ast.While | ast.For | ast.FunctionDef) -> ast.AST:
+        """The loop or function with a tick as the first statement of its body."""
         node.body.insert(0, _tick(node))
         return node
+
+    def visit_While(self, node: ast.While) -> ast.AST:
+        return self._ticking(super().visit_While(node))
 
     def visit_For(self, node: ast.For) -> ast.AST:
-        node = super().visit_For(node)
-        node.body.insert(0, _tick(node))
-        return node
+        return self._ticking(super().visit_For(node))
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
-        node = super().visit_FunctionDef(node)
-        node.body.insert(0, _tick(node))
-        return node
+        return self._ticking(super().visit_FunctionDef(node))
 
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
         node = super().visit_Lambda(node)
