@@ -63,6 +63,19 @@ def test_the_specialist_sees_the_answers_and_evidence_under_review(under_review,
     expect(page.locator("#technical-details")).to_be_attached()  # staff may look under the hood
 
 
+
+def test_the_decision_stays_in_view_while_the_reviewer_scrolls(under_review, new_page):
+    page = new_page(1440)
+    sign_in(page, "spec")
+    page.goto(f"/tasks/{_task_id(under_review['case'], 'specialist_review')}")
+    review = page.locator("#under-review")
+    assert review.bounding_box()["height"] > 3000  # the whole profile, far below the fold
+    page.evaluate("window.scrollTo(0, 2500)")
+    assert page.evaluate("window.scrollY") == 2500
+    box = page.locator("section.task-form").bounding_box()
+    assert 0 <= box["y"] < 900  # still on screen
+    expect(page.locator("input[name=review_outcome]").first).to_be_in_viewport()
+
 def test_a_completed_task_shows_what_was_submitted_by_whom(under_review, new_page):
     page = new_page()
     sign_in(page, "cw")
