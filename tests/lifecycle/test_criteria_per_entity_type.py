@@ -99,8 +99,11 @@ def test_every_row_says_where_it_comes_from_and_inferred_rows_say_so():
             assert everyone["url"] in source
         elif row["criterion_id"] not in entry["confirmed_by_index"]:
             assert source.startswith("inferred from"), row
-        if not entry["document"] and row["criterion_id"] not in everyone["ids"]:
+        if entry["inferred_from"] and row["criterion_id"] not in set(everyone["ids"]) | set(
+                entry["seen_in_document"]):
             assert source.startswith(f"inferred from the {entry['inferred_from']} list"), row
+            found = "was found" if entry["document"] else f"no {row['entity_type']} document"
+            assert found in source, row
         assert row["text"].startswith(f"The company {row['designation'].lower()} ")
     sources = {r["source"] for r in _sample() if r["entity_type"] == "exporter"}
     assert any("no exporter document found" in s for s in sources)

@@ -58,15 +58,17 @@ def row_source(entity_type: str, criterion_id: str) -> str:
     if criterion_id in entry["confirmed_by_index"]:
         found = f"; type document: {_document(entry)}" if entry["document"] else ""
         return f"confirmed for {entity_type} by the SafePort MSC index (msc-index.csv){found}"
-    if entry["inferred_from"]:
+    if entry["inferred_from"] and not entry["document"]:
         nearest = data["entity_types"][entry["inferred_from"]]
         while not nearest["document"] and nearest["inferred_from"]:
             nearest = data["entity_types"][nearest["inferred_from"]]
         document = f"; nearest document: {_document(nearest)}" if nearest["document"] else ""
         return (f"inferred from the {entry['inferred_from']} list: no {entity_type} document "
                 f"found{document}")
-    return (f"inferred from the MSC index and the type's role ({_document(entry)} was found, "
-            "but its ID list could not be read here)")
+    basis = f"the {entry['inferred_from']} list" if entry["inferred_from"] else (
+        "the MSC index and the type's role")
+    return (f"inferred from {basis} ({_document(entry)} was found, but its ID list could not "
+            "be read here)")
 
 
 def _row(entity_type: str, criterion_id: str, designation: str) -> dict[str, str]:
