@@ -172,3 +172,25 @@ def register_catalogue_cli(app: Flask) -> None:
             raise SystemExit(1) from None
         for entity_type, count in sorted(counts.items()):
             click.echo(f"{entity_type}: {count} criteria")
+
+    @catalogue_group.command("build-sample")
+    @click.option("--check", is_flag=True, help="Only say whether the sample file is up to date.")
+    def catalogue_build_sample_command(check: bool) -> None:
+        """Rebuild sample_catalogue.csv from entity_criteria.json and criteria_wording.csv."""
+        import tempfile
+        from pathlib import Path
+
+        from app.services.membership.catalogue import SAMPLE_CATALOGUE
+        from app.services.membership.catalogue_sources import write_sample
+
+        if not check:
+            click.echo(f"{write_sample(SAMPLE_CATALOGUE)} rows written to {SAMPLE_CATALOGUE}")
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = Path(tmp) / "sample.csv"
+            write_sample(fresh)
+            if fresh.read_bytes() != SAMPLE_CATALOGUE.read_bytes():
+                click.echo(f"{SAMPLE_CATALOGUE} is out of date: run flask catalogue build-sample",
+                           err=True)
+                raise SystemExit(1)
+        click.echo(f"{SAMPLE_CATALOGUE} is up to date")

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Criterion
+from app.models.user import ENTITY_TYPES
 from app.services.membership.catalogue import SAMPLE_CATALOGUE
 from tests.lifecycle.flow import (
     PROFILE,
@@ -36,14 +37,15 @@ def _write(path, rows):
         writer.writerows(rows)
 
 
-def test_sample_catalogue_covers_the_index_for_three_entity_types(app):
+def test_sample_catalogue_covers_every_entity_type(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["catalogue", "import", str(SAMPLE_CATALOGUE)])
     assert result.exit_code == 0, result.output
     assert "importer: 93 criteria" in result.output
     assert _count(entity_type="importer") == 93
     assert _count(entity_type="foreign_manufacturer") == 92
-    assert _count(entity_type="highway_carrier_us_mexico") == 90
+    assert _count(entity_type="highway_carrier_us_mexico") == 91
+    assert {t for t in ENTITY_TYPES if _count(entity_type=t)} == set(ENTITY_TYPES)
     ids = {c.criterion_id for c in db.session.scalars(select(Criterion))}
     assert {c.split(".")[0] for c in ids} == {str(n) for n in range(1, 13)}
     first = db.session.scalar(select(Criterion).where(Criterion.criterion_id == "1.1",
@@ -185,8 +187,8 @@ def test_profile_api_validates_identifiers_for_the_company_type(lifecycle, staff
     assert applicant.get(f"/api/v1/companies/{other}/membership").status_code == 404
     assert put(staff["spec"], url, {"profile": {}}).status_code == 403
     catalogue = applicant.get("/api/v1/catalogue/highway_carrier_us_mexico").get_json()
-    assert len(catalogue["items"]) == 90
-    assert applicant.get("/api/v1/catalogue/pirate").status_code == 422
+    assert len(catalogue["items"]) == 91
+    assert applicant.get("/api/v1/catalogue/pirate").status_code == 404
     paths = applicant.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/api/v1/companies/{company_id}/membership", "/api/v1/companies/{company_id}/profile",
             "/api/v1/memberships", "/api/v1/catalogue/{entity_type}"} <= set(paths)

@@ -18,7 +18,7 @@ from app.models.criteria import CATEGORIES, DESIGNATIONS, FOCUS_AREAS
 from app.models.enums import AuditKind
 from app.models.user import ENTITY_TYPES
 from app.services import audit
-from app.services.errors import Invalid
+from app.services.errors import NotFound
 from app.services.identity.access import require_role
 from app.services.runtime.unit_of_work import transaction
 
@@ -136,8 +136,15 @@ def criteria_for(entity_type: str) -> list[Criterion]:
 def list_criteria(actor: User, entity_type: str) -> list[Criterion]:
     """The catalogue for one entity type (anyone signed in)."""
     if entity_type not in ENTITY_TYPES:
-        raise Invalid("unknown entity type", {"entity_type": [f"one of {', '.join(ENTITY_TYPES)}"]})
+        raise NotFound(f"no entity type {entity_type!r}",
+                       {"entity_type": [f"one of {', '.join(ENTITY_TYPES)}"]})
     return criteria_for(entity_type)
+
+
+def has_catalogue(entity_type: str) -> bool:
+    """Whether any criterion applies to the entity type (without one it cannot be certified)."""
+    return bool(db.session.scalar(select(func.count()).select_from(Criterion)
+                                  .where(Criterion.entity_type == entity_type)))
 
 
 @lru_cache(maxsize=1)
@@ -184,10 +191,31 @@ def questionnaire(kind: str, entity_type: str) -> list[dict[str, Any]]:
     return groups
 
 
+#: the requirement the eligibility review adds for an entity type without criteria
+NO_CATALOGUE = "criteria_catalogue_for_entity_type"
+
+
 def _requirements(entity_type: str) -> list[dict[str, Any]]:
-    return [{"type": "radio", "key": key, "label": label, "validate": {"required": True},
-             "values": [{"label": "Met", "value": "yes"}, {"label": "Not met", "value": "no"}]}
-            for key, label in eligibility_rules().get(entity_type, [])]
+    items = [{"type": "radio", "key": key, "label": label, "validate": {"required": True},
+              "values": [{"label": "Met", "value": "yes"}, {"label": "Not met", "value": "no"}]}
+             for key, label in eligibility_rules().get(entity_type, [])]
+    if not has_catalogue(entity_type):
+        items += _no_catalogue(entity_type)
+    return items
+
+
+def _no_catalogue(entity_type: str) -> list[dict[str, Any]]:
+    """A notice and a requirement that can only be answered "not met": no criteria, no
+    certification (the stage's script then finds the company ineligible and says why)."""
+    name = entity_type.replace("_", " ")
+    return [{"type": "text", "text": f"**No criteria catalogue for {name}.** The criteria "
+             f"catalogue has no criteria for this entity type, so its security profile cannot be "
+             f"assessed and the company cannot be certified. An administrator must import "
+             f"criteria for {name} (`flask catalogue import`) before a new application can "
+             f"proceed; this review can only record the requirement as not met."},
+            {"type": "radio", "key": NO_CATALOGUE,
+             "label": f"Criteria catalogue for {name}", "validate": {"required": True},
+             "values": [{"label": "Not met: no criteria imported", "value": "no"}]}]
 
 
 def expand_form(form: dict[str, Any] | None, case: Case) -> dict[str, Any] | None:
