@@ -109,6 +109,13 @@ def _fill_object(schema: dict[str, Any], start: Any, preferences: dict[str, Any]
                 out[name] = start[name]
             continue
         out[name] = _fill(sub, start.get(name, _MISSING), preferences, where)
+    for rule in schema.get("allOf", []):  # a field the other answers make required
+        if "if" in rule and "else" in rule and not _valid(rule["if"], out):
+            for name, sub in rule["else"].get("properties", {}).items():
+                if not _valid(sub, out.get(name)):
+                    where = f"{path}.{name}" if path else name
+                    out[name] = _fill({**schema["properties"].get(name, {}), **sub},
+                                      _MISSING, preferences, where)
     return out
 
 

@@ -24,7 +24,9 @@ TABLES = {"users", "companies", "process_models", "process_versions", "cases", "
           # issue 5 (designer)
           "diagram_drafts",
           # issue 15 (sign-in limits)
-          "signin_failures"}
+          "signin_failures",
+          # issue 13 (living records)
+          "company_record_versions", "company_officers"}
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
 """JSON API for membership records, company profile details and the criteria catalogue."""
+from flask import url_for
 from marshmallow import fields, validate
 
 from app.api.core import current_user, endpoint
 from app.api.schemas import Schema
 from app.models.membership import MEMBERSHIP_STATUSES
 from app.models.user import ENTITY_TYPES
-from app.services.membership import catalogue
+from app.services.membership import catalogue, living_record
 from app.services.membership import records as membership
 
 
@@ -65,6 +66,7 @@ class MembershipViewOut(Schema):
     contacts = fields.Function(lambda v: [_columns(r) for r in v["contacts"]])
     facilities = fields.Function(lambda v: [_columns(r) for r in v["facilities"]])
     partners = fields.Function(lambda v: [_columns(r) for r in v["partners"]])
+    officers = fields.Function(lambda v: [_columns(r) for r in v.get("officers", [])])
 
 
 class ProfileIn(Schema):
@@ -119,3 +121,37 @@ def get_catalogue(entity_type):
     """The criteria that apply to an entity type, with Must/Should and guidance."""
     items = catalogue.list_criteria(current_user(), entity_type)
     return {"entity_type": entity_type, "items": catalogue.criteria_summary(items)}
+
+
+class RecordVersionOut(Schema):
+    id = fields.Integer()
+    part = fields.String()
+    status = fields.String()
+    case_id = fields.Integer(allow_none=True)
+    submitted_at = fields.DateTime()
+    accepted_at = fields.DateTime(allow_none=True)
+    data = fields.Dict()
+
+
+class RecordDocumentOut(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    criterion = fields.String(allow_none=True)
+    name = fields.String(attribute="original_name")
+    uploaded_at = fields.DateTime()
+    download_url = fields.Function(lambda d: url_for("api.download_document", document_id=d.id))
+
+
+class CompanyRecordOut(Schema):
+    company_id = fields.Integer()
+    accepted = fields.Dict(keys=fields.String(), values=fields.Nested(RecordVersionOut))
+    pending = fields.Dict(keys=fields.String(), values=fields.Nested(RecordVersionOut))
+    open_actions = fields.List(fields.Dict())
+    documents = fields.List(fields.Nested(RecordDocumentOut))
+
+
+@endpoint("/companies/<int:company_id>/record", response=CompanyRecordOut(), tag="membership")
+def get_company_record(company_id):
+    """The company's living record: the accepted (and any pending) security profile and risk
+    assessment, the action-plan items still open, and the documents of all its cases."""
+    return living_record.record_view(current_user(), company_id)

@@ -8,7 +8,9 @@ from app.models.membership import (
     CompanyAddress,
     CompanyContact,
     CompanyIdentifier,
+    CompanyOfficer,
     CompanyProfile,
+    CompanyRecordVersion,
     Facility,
     Membership,
 )
@@ -28,4 +30,6 @@ __all__ = [
     "DiagramDraft",
     # issue 15 (sign-in limits)
     "SignInFailures",
+    # issue 13 (living records)
+    "CompanyOfficer", "CompanyRecordVersion",
 ]

@@ -65,6 +65,8 @@ class AuditKind(StrEnum):
     RETRIED = "retried"
     MEMBERSHIP_CHANGED = "membership_changed"
     COMPANY_PROFILE_SAVED = "company_profile_saved"
+    COMPANY_RECORD_SAVED = "company_record_saved"
+    COMPANY_RECORD_ACCEPTED = "company_record_accepted"
     NOTICE = "notice"
     REMINDER_SENT = "reminder_sent"
     DEADLINE_ESCALATED = "deadline_escalated"

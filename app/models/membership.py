@@ -1,7 +1,8 @@
 """A company's CTPAT membership record and the profile details the program asks for."""
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -112,6 +113,9 @@ class Facility(CompanyDetail, db.Model):
     kind: Mapped[str] = mapped_column(String(30))
     city: Mapped[str] = mapped_column(String(100))
     country: Mapped[str] = mapped_column(String(2))
+    #: the facility's street address (issue 13)
+    line1: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
 
 
 class BusinessPartner(CompanyDetail, db.Model):
@@ -122,5 +126,42 @@ class BusinessPartner(CompanyDetail, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40))
     country: Mapped[str | None] = mapped_column(String(2))
-    #: "ctpat", "aeo" (mutual recognition) or "none"
+    #: "ctpat", "aeo", "other_mra" (another mutual-recognition program) or "none"
     security_program: Mapped[str] = mapped_column(String(10), default="none")
+    #: the partner's number in that program (CTPAT SVI, AEO number...)
+    program_number: Mapped[str | None] = mapped_column(String(40))
+    #: "yes" once the risk assessment screened the partner (status and number verified)
+    screened: Mapped[str | None] = mapped_column(String(10))
+
+
+class CompanyOfficer(CompanyDetail, db.Model):
+    """A company officer (issue 13): who may sign the agreement and the annual review."""
+
+    __tablename__ = "company_officers"
+
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+
+
+#: the parts of a company's living record
+RECORD_PARTS = ("security_profile", "risk_assessment")
+
+
+class CompanyRecordVersion(db.Model):
+    """One submitted version of a part of the company's living record (the security profile
+    answers, or the risk assessment with its action plan); the newest accepted one of each
+    part carries into the next membership year."""
+
+    __tablename__ = "company_record_versions"
+    __table_args__ = (Index("ix_company_record_versions_company", "company_id", "part", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    part: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: "submitted", "accepted" or "superseded" (a newer version was accepted)
+    status: Mapped[str] = mapped_column(String(12), default="submitted")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -23,10 +23,17 @@ from app.services.tasks import actions as tasks
 DEMO_PASSWORD = "safeport"
 #: legal name, entity type, identifiers, how far its case goes
 DEMO_COMPANIES = (
-    ("Acme Imports LLC", "importer", {"ior": "12-3456789"}, "information_request"),
+    ("Acme Imports LLC", "importer", {"ior": "12-3456789", "bond": "CB-2024-0001"},
+     "information_request"),
     ("Frontera Freight SA de CV", "highway_carrier_us_mexico", {}, "eligibility"),
     ("Maple Components Ltd", "foreign_manufacturer", {"mid": "CAMAPCOM1234TOR"}, "site_visit"),
 )
+
+#: the demo threat assessment, rated per route
+DEMO_THREATS = [
+    {"country_or_route": "MX-US Laredo crossing", "threat_type": "contraband", "rating": "medium"},
+    {"country_or_route": "MX-US Laredo crossing", "threat_type": "human_smuggling",
+     "rating": "low"}]
 
 
 def seed_demo() -> list[str]:
@@ -103,10 +110,9 @@ def _advance(case_id: int, company: Company, identifiers: dict[str, str], stage:
     _complete(applicant, case_id, "risk_cargo_flow", {
         "cargo_flow": "Supplier plant -> export port -> U.S. port of entry -> distribution centre",
         "partners": [{"name": "Ocean Link Logistics", "role": "carrier", "country": "US",
-                      "security_program": "ctpat"}]})
-    _complete(applicant, case_id, "risk_threats", {
-        "threat_terrorism": "low", "threat_contraband": "medium",
-        "threat_human_smuggling": "low", "threat_organized_crime": "medium"})
+                      "security_program": "ctpat", "program_number": "SVI-40213",
+                      "screened": "yes"}]})
+    _complete(applicant, case_id, "risk_threats", {"threats": DEMO_THREATS})
     _complete(applicant, case_id, "risk_vulnerabilities",
               {"vulnerabilities": _answers(company, "vulnerability")})
     plan = tasks.task_detail(applicant, db.session.scalar(select(HumanTask.id).where(
@@ -114,7 +120,7 @@ def _advance(case_id: int, company: Company, identifiers: dict[str, str], stage:
         HumanTask.state == TaskState.READY))).data.get("action_plan", [])
     _complete(applicant, case_id, "risk_action_plan", {"action_plan": [
         {**item, "action": "Write and train the procedure", "owner": "Security manager",
-         "due_date": "2027-06-30"} for item in plan]})
+         "due_date": "2027-06-30", "status": "open"} for item in plan]})
     _complete(applicant, case_id, "risk_method", {
         "method_description": "Yearly cross-functional workshop using the CBP five-step guide.",
         "review_frequency": "annual"})
@@ -128,6 +134,11 @@ def _advance(case_id: int, company: Company, identifiers: dict[str, str], stage:
             {"name": "Dana Officer", "title": "Chief Operating Officer",
              "email": "dana@example.test", "is_officer": True, "is_primary": True},
             {"name": "Sam Security", "title": "Security Manager", "email": "sam@example.test"}],
+        "officers": [{"name": "Dana Officer", "title": "Chief Operating Officer",
+                      "email": "dana@example.test"}],
+        "facilities": [{"name": "Laredo warehouse", "kind": "warehouse",
+                        "line1": "100 Commerce Street", "city": "Laredo", "postal_code": "78040",
+                        "country": "US"}],
         "agreement": {"officer_name": "Dana Officer", "officer_title": "Chief Operating Officer",
                       "agreement_signed": True}})
     _complete(applicant, case_id, "security_profile",

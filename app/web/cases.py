@@ -3,6 +3,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import login_required
 
 from app.services.errors import Invalid
+from app.services.membership import living_record
 from app.services.runtime import cases
 from app.services.tasks import casepage, comments, documents
 from app.web.session import actor
@@ -30,7 +31,9 @@ def index():
 @login_required
 def my_company():
     """An applicant's start page: what is required next, by when, and the history."""
-    return render_template("cases/company.html", overview=casepage.company_overview(actor()))
+    overview = casepage.company_overview(actor())
+    return render_template("cases/company.html", overview=overview,
+                           record=living_record.record_view(actor(), overview.company.id))
 
 
 @bp.get("/cases/<int:case_id>")

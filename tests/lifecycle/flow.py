@@ -6,6 +6,11 @@ from typing import Any
 from app.services.runtime.timers import fire_due_timers
 
 UNMET = ("2.1", "6.2")  # Must criteria the sample applicant reports as not met
+#: the sample threat assessment: rated per country or route
+THREATS = [{"country_or_route": "CN: Shenzhen -> Yantian", "threat_type": "contraband",
+            "rating": "medium"},
+           {"country_or_route": "Pacific route Yantian -> Long Beach", "threat_type": "terrorism",
+            "rating": "low"}]
 
 
 def open_tasks(api, case_id: int) -> dict[str, dict]:
@@ -117,9 +122,9 @@ def risk_assessment(applicant, case_id: int, drop_from_plan: str | None = None) 
     do(applicant, case_id, "risk_cargo_flow", {
         "cargo_flow": "Shenzhen factory -> Yantian port -> Long Beach -> Ontario DC",
         "partners": [{"name": "Shenzhen Widgets", "role": "supplier", "country": "CN",
-                      "security_program": "aeo"}]})
-    view = task_view(applicant, case_id, "risk_threats")
-    do(applicant, case_id, "risk_threats", fill(view["form"]["schema"]))
+                      "security_program": "aeo", "program_number": "CNAEO1234567",
+                      "screened": "yes"}]})
+    do(applicant, case_id, "risk_threats", {"threats": THREATS})
     view = task_view(applicant, case_id, "risk_vulnerabilities")
 
     def choose(path: str):
@@ -134,7 +139,8 @@ def risk_assessment(applicant, case_id: int, drop_from_plan: str | None = None) 
     def planned(items):
         return {"action_plan": [
             {**item, "action": f"Close the gap on {item['criterion']}",
-             "owner": "Security manager", "due_date": "2030-03-01"} for item in items]}
+             "owner": "Security manager", "due_date": "2030-03-01", "status": "open"}
+            for item in items]}
 
     if drop_from_plan:
         do(applicant, case_id, "risk_action_plan",
@@ -152,9 +158,12 @@ def risk_assessment(applicant, case_id: int, drop_from_plan: str | None = None) 
 PROFILE = {
     "company": {"trade_name": "Acme", "ownership_type": "llc",
                 "business_start_date": "2004-05-01", "employee_count": 120},
-    "identifiers": {"ior": "12-3456789"},
+    "identifiers": {"ior": "12-3456789", "bond": "CB-2024-0001"},
     "address": {"line1": "1 Harbor Way", "city": "Long Beach", "region": "CA",
                 "postal_code": "90802", "country": "US"},
+    "officers": [{"name": "Dana Officer", "title": "COO", "email": "dana@acme.test"}],
+    "facilities": [{"name": "Ontario DC", "kind": "warehouse", "line1": "5 Inland Rd",
+                    "city": "Ontario", "postal_code": "91761", "country": "US"}],
     "contacts": [
         {"name": "Dana Officer", "title": "COO", "email": "dana@acme.test", "is_officer": True,
          "is_primary": True},
@@ -199,3 +208,22 @@ def next_case(api, case_id: int) -> int:
     found = events(api, case_id, "case_continued")
     assert len(found) == 1, found
     return found[0]["details"]["next_case_id"]
+
+
+def annual_review(applicant, spec, year_case: int, changes: dict | None = None,
+                  comments: str | None = None) -> dict:
+    """Submit the annual review as it opens (last year's record) with `changes`, then the
+    specialist accepts it, or returns it with `comments` (then it waits for the rework).
+    Returns the data the review opened with."""
+    opened = task_view(applicant, year_case, "annual_profile_review")["data"]
+    plan = [item if item.get("status") == "done" else {"follow_up": "On track", **item}
+            for item in opened.get("action_plan", [])]
+    answers = {**opened, "action_plan": plan, **(changes or {}), "risk_assessment_updated": True,
+               "profile_changes": "none", "officer_name": "Dana Officer",
+               "officer_confirms": True}
+    answers.pop("annual_review_comments", None)
+    do(applicant, year_case, "annual_profile_review", answers)
+    decision = {"annual_review_decision": "return", "annual_review_comments": comments} \
+        if comments else {"annual_review_decision": "accept"}
+    do(spec, year_case, "annual_review_acceptance", decision)
+    return opened

@@ -107,10 +107,11 @@ def test_questionnaires_are_generated_for_the_company_entity_type(lifecycle, sta
                       {"cargo_flow": "Laredo crossing", "partners": []}, status=422)
         assert response["details"] == {"partners": ["Missing data for required field."]}
         do(user, case_id, "risk_cargo_flow", {"cargo_flow": "Laredo crossing", "partners": [
-            {"name": "Frontera Freight", "role": "carrier", "security_program": "ctpat"}]})
-        do(user, case_id, "risk_threats", {"threat_terrorism": "low", "threat_contraband": "high",
-                                           "threat_human_smuggling": "medium",
-                                           "threat_organized_crime": "high"})
+            {"name": "Frontera Freight", "role": "carrier", "security_program": "ctpat",
+             "program_number": "SVI-12345", "screened": "yes"}]})
+        do(user, case_id, "risk_threats", {"threats": [
+            {"country_or_route": "MX-US Laredo crossing", "threat_type": "contraband",
+             "rating": "high"}]})
         schemas[company_id] = (eligibility_form, task_view(user, case_id, "risk_vulnerabilities"))
     importer_view, carrier_view = schemas[importer][1], schemas[carrier][1]
     must = importer_view["form"]["schema"]["properties"]["vulnerabilities"]["properties"]["must"]
@@ -139,8 +140,8 @@ def test_company_profile_identifiers_are_checked_by_entity_type(lifecycle, staff
     # resolved for the importer: its identifier is required, the others are not asked for
     identifiers = view["form"]["schema"]["properties"]["identifiers"]
     assert view["form"]["resolved"] is True
-    assert set(identifiers["properties"]) == {"ior", "duns"} and identifiers["required"] == [
-        "ior"]
+    assert set(identifiers["properties"]) == {"ior", "bond", "duns"}
+    assert identifiers["required"] == ["ior", "bond"]
     contacts = view["form"]["schema"]["properties"]["contacts"]
     assert contacts["minItems"] == 2 and "contacts" in view["form"]["schema"]["required"]
     assert contacts["contains"] == {"required": ["is_officer"],

@@ -3,6 +3,7 @@ from app.extensions import db
 from app.models import BusinessPartner, CompanyContact, CompanyIdentifier
 from tests.lifecycle.flow import (
     UNMET,
+    annual_review,
     certify_and_validate,
     do,
     events,
@@ -28,10 +29,10 @@ def test_eligible_applicant_is_certified_validated_reviewed_and_revalidated(
     assert record["status"] == "applicant" and record["applied_at"] is not None
     assert statuses(cw, case_id) == ["pre_applicant", "applicant"]
     profile = applicant.get(f"/api/v1/companies/{company_id}/membership").get_json()
-    assert profile["identifiers"] == {"ior": "12-3456789"}
+    assert profile["identifiers"] == {"ior": "12-3456789", "bond": "CB-2024-0001"}
     assert [c["is_officer"] for c in profile["contacts"]] == [True, False]
     assert profile["profile"]["agreement_signed_by"] == "Dana Officer"
-    assert db.session.query(CompanyIdentifier).count() == 1
+    assert db.session.query(CompanyIdentifier).count() == 2
     assert db.session.query(CompanyContact).count() == 2
     partners = db.session.query(BusinessPartner).all()
     assert [(p.name, p.security_program) for p in partners] == [("Shenzhen Widgets", "aeo")]
@@ -58,9 +59,7 @@ def test_eligible_applicant_is_certified_validated_reviewed_and_revalidated(
     assert wait_until(record["review_window_opens_at"]) >= 1
     review = task_view(applicant, year, "annual_profile_review")
     assert review["task"]["due_at"] is not None
-    do(applicant, year, "annual_profile_review", {
-        "risk_assessment_updated": True, "profile_changes": "none",
-        "officer_name": "Dana Officer", "officer_confirms": True})
+    annual_review(applicant, spec, year)
     # revalidation falls due within the year: the specialist revalidates
     assert set(open_tasks(cw, year)) == {"revalidation_notice"}
     do(cw, year, "revalidation_notice", {"visit_planned_for": "2030-02-01",

@@ -19,6 +19,7 @@ from lxml import etree
 
 from app.engine.sandbox import BUILTINS, SandboxedEnvironment
 from app.services.forms.definition import compiled_form
+from app.services.membership.living_record import RECORD_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -240,7 +241,8 @@ def _main_path(process: Process) -> set[str]:
 
 
 def continued_data(processes: dict[str, Process]) -> dict[str, frozenset[str]]:
-    """Process id -> the data keys every `emit("continue_as", ...)` starting it passes."""
+    """Process id -> the data keys every `emit("continue_as", ...)` (or `continue_with_record`,
+    which adds the company record's variables) starting it passes."""
     found: dict[str, frozenset[str]] = {}
     for process in processes.values():
         for node in process.nodes.values():
@@ -248,10 +250,13 @@ def continued_data(processes: dict[str, Process]) -> dict[str, frozenset[str]]:
             for call in (n for n in ast.walk(ast.parse(script)) if isinstance(n, ast.Call)):
                 args = [a.value for a in call.args if isinstance(a, ast.Constant)]
                 kw = {k.arg: k.value for k in call.keywords}
-                if args[:1] != ["continue_as"] or not isinstance(kw.get("data"), ast.Dict):
+                if args[:1] not in (["continue_as"], ["continue_with_record"]) \
+                        or not isinstance(kw.get("data"), ast.Dict):
                     continue
                 target = kw["process_id"].value
                 keys = frozenset(k.value for k in kw["data"].keys)
+                if args[:1] == ["continue_with_record"]:  # the record's variables come along
+                    keys |= frozenset(RECORD_DEFAULTS)
                 found[target] = found[target] & keys if target in found else keys
     return found
 
@@ -288,6 +293,7 @@ def test_an_optional_field_a_later_script_reads_is_found():
     partners.pop("validate")
     found = check_processes(forms)
     assert found.pop(("stage_portal_application", "submit_application")) == {"partners"}
+    assert found.pop(("stage_risk_assessment", "summarise_risk_assessment")) == {"partners"}
     assert set(found) == set(ALLOWED)
 
 

@@ -101,11 +101,15 @@ SUBMIT_APPLICATION = _script("stage_portal_application.bpmn", "submit_applicatio
 #: what the other form submit_application reads gave (risk_cargo_flow, company_profile)
 EARLIER = {"risk_cargo_flow": {"partners": [
     {"name": "Shenzhen Widgets", "role": "supplier", "country": None,
-     "security_program": "aeo"}]}, "company_profile": {
+     "security_program": "aeo", "program_number": "AEO1", "screened": "yes"}]},
+    "company_profile": {
     "company": {"trade_name": None, "ownership_type": "llc", "business_start_date": "2004-05-01",
                 "employee_count": 120},
-    "identifiers": {"ior": "12-3456789"},
+    "identifiers": {"ior": "12-3456789", "bond": "CB-2024-0001"},
     "address": {"line1": "1 Harbor Way", "city": "Long Beach", "country": "US"},
+    "officers": [{"name": "Dana", "title": "COO", "email": "dana@acme.test"}],
+    "facilities": [{"name": "DC", "kind": "warehouse", "line1": "5 Inland Rd",
+                    "city": "Ontario", "postal_code": None, "country": "US"}],
     "contacts": [{"name": "Dana", "email": "dana@acme.test", "is_officer": True},
                  {"name": "Sam", "email": "sam@acme.test"}],
     "agreement": {"officer_name": "Dana", "officer_title": "COO", "agreement_signed": True}}}

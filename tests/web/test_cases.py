@@ -143,3 +143,17 @@ def test_dashboard_counts_overdue_work_per_role(world, client, sign_in):
     assert "case worker" in overdue and '<td class="num">1</td>' in overdue
     assert "applicant" not in overdue
     assert "Median time to complete a task" in board and "Review request" in board
+
+
+def test_the_company_page_lists_the_documents_of_every_case_of_the_company(
+        world, client, sign_in):
+    sign_in("globex")
+    assert upload(client, 2, "globex-policy.pdf", PDF).status_code == 302
+    client.post("/logout")
+    sign_in("acme")
+    assert upload(client, 1, "seal-log.pdf", PDF, criterion="6.2").status_code == 302
+    page = client.get("/my-company")
+    documents = page.text.split('id="company-documents"')[1].split("</ul>")[0]
+    assert "seal-log.pdf" in documents and "case #1" in documents and "6.2" in documents
+    assert "globex-policy.pdf" not in page.text
+    assert "not accepted yet" in page.text.split('id="company-record"')[1]

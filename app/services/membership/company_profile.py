@@ -1,5 +1,6 @@
 """Company profile details: trade identifiers (validated by format and entity type), addresses,
-contacts with a company officer, facilities and business partners."""
+contacts with a company officer, officers, facilities with their addresses and business
+partners with their security program and number."""
 import re
 from typing import Any
 
@@ -13,6 +14,7 @@ from app.models import (
     CompanyAddress,
     CompanyContact,
     CompanyIdentifier,
+    CompanyOfficer,
     CompanyProfile,
     Facility,
 )
@@ -31,12 +33,15 @@ IDENTIFIER_FORMATS: dict[str, tuple[str, str]] = {
     "broker_license": (r"^[0-9]{5}$", "broker license serial: 5 digits"),
     "fmc_number": (r"^[0-9]{6}$", "FMC number: 6 digits"),
     "iata_code": (r"^[A-Z0-9]{2}$", "IATA airline code: 2 letters or digits"),
+    "bond": (r"^[A-Z0-9-]{6,20}$", "bond number: 6 to 20 letters, digits or dashes"),
 }
 #: entity type -> identifiers the program requires for it
 REQUIRED_IDENTIFIERS: dict[str, tuple[str, ...]] = {
-    "importer": ("ior",), "exporter": ("ein",), "customs_broker": ("broker_license", "filer_code"),
+    "importer": ("ior", "bond"), "exporter": ("ein",),
+    "customs_broker": ("broker_license", "filer_code", "bond"),
     "consolidator": ("fmc_number",), "third_party_logistics": ("ein",),
-    "air_carrier": ("iata_code",), "sea_carrier": ("scac",), "rail_carrier": ("scac",),
+    "air_carrier": ("iata_code", "bond"), "sea_carrier": ("scac",),
+    "rail_carrier": ("scac", "bond"),
     "highway_carrier_us_canada": ("scac", "usdot"), "highway_carrier_us_mexico": ("scac", "usdot"),
     "mexican_long_haul_carrier": ("scac", "rfc"), "marine_port_terminal_operator": ("fmc_number",),
     "foreign_manufacturer": ("mid",),
@@ -72,14 +77,27 @@ class FacilitySchema(Schema):
         ("office", "warehouse", "plant", "yard", "terminal", "other")))
     city = fields.String(required=True, validate=validate.Length(min=1, max=100))
     country = fields.String(required=True, validate=COUNTRY)
+    line1 = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    postal_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=20))
+
+
+class OfficerSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
 
 
 class PartnerSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.Length(min=1, max=40))
     country = fields.String(load_default=None, allow_none=True, validate=COUNTRY)
-    security_program = fields.String(load_default="none",
-                                     validate=validate.OneOf(("ctpat", "aeo", "none")))
+    security_program = fields.String(load_default="none", validate=validate.OneOf(
+        ("ctpat", "aeo", "other_mra", "none")))
+    program_number = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=40))
+    screened = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(("yes", "no")))
 
 
 class ProfileSchema(Schema):
@@ -99,6 +117,7 @@ class ProfileSchema(Schema):
                            validate=validate.Length(min=2, error="at least two contacts"))
     facilities = fields.List(fields.Nested(FacilitySchema), load_default=list)
     partners = fields.List(fields.Nested(PartnerSchema), load_default=list)
+    officers = fields.List(fields.Nested(OfficerSchema), load_default=list)
     agreement_signed_by = fields.String(load_default=None, allow_none=True,
                                         validate=validate.Length(max=200))
     agreement_signer_title = fields.String(load_default=None, allow_none=True,
@@ -145,7 +164,8 @@ def replace_profile(company: Company, profile: dict[str, Any]) -> None:
                  "agreement_signed_by", "agreement_signer_title"):
         setattr(row, name, profile.get(name))
     db.session.add(row)
-    for model in (CompanyIdentifier, CompanyAddress, CompanyContact, Facility, BusinessPartner):
+    for model in (CompanyIdentifier, CompanyAddress, CompanyContact, Facility, BusinessPartner,
+                  CompanyOfficer):
         db.session.execute(delete(model).where(model.company_id == company.id))
     db.session.add_all(
         [CompanyIdentifier(company_id=company.id, kind=k, value=v.strip().upper())
@@ -153,7 +173,8 @@ def replace_profile(company: Company, profile: dict[str, Any]) -> None:
         + [CompanyAddress(company_id=company.id, **a) for a in profile["addresses"]]
         + [CompanyContact(company_id=company.id, **c) for c in profile["contacts"]]
         + [Facility(company_id=company.id, **f) for f in profile["facilities"]]
-        + [BusinessPartner(company_id=company.id, **p) for p in profile["partners"]])
+        + [BusinessPartner(company_id=company.id, **p) for p in profile["partners"]]
+        + [CompanyOfficer(company_id=company.id, **o) for o in profile["officers"]])
 
 
 def profile_of(company: Company) -> dict[str, Any]:
@@ -168,5 +189,6 @@ def profile_of(company: Company) -> dict[str, Any]:
         "identifiers": {i.kind: i.value for i in rows(CompanyIdentifier)},
         "addresses": rows(CompanyAddress), "contacts": rows(CompanyContact),
         "facilities": rows(Facility), "partners": rows(BusinessPartner),
+        "officers": rows(CompanyOfficer),
         "required_identifiers": list(REQUIRED_IDENTIFIERS.get(company.entity_type, ())),
     }

@@ -18,6 +18,7 @@ from app.models.types import utcnow
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.identity.access import get_company, require_role
+from app.services.membership import living_record
 from app.services.membership.company_profile import load_profile, profile_of, replace_profile
 from app.services.runtime.state import EffectRegistry
 from app.services.runtime.unit_of_work import transaction
@@ -57,6 +58,7 @@ def register(registry: EffectRegistry) -> None:
     """Add the membership effects to an app's registry."""
     registry.register("membership", _check_membership, _apply_membership)
     registry.register("company_profile", _check_company_profile, _apply_company_profile)
+    living_record.register(registry)
 
 
 def _moment(value: Any, name: str) -> datetime:
