@@ -27,7 +27,8 @@ def test_process_list_shows_versions_deployer_hash_and_cases(world, client, sign
     assert "command line" in html and ">designer<" in html  # who deployed v1 and v2
     v1 = db.session.scalar(select(ProcessVersion).where(ProcessVersion.version == 1))
     assert v1.content_hash[:12] in html
-    assert '<td class="cases">2</td>' in html and '<td class="cases">0</td>' in html
+    assert '<td class="cases" data-label="Cases">2</td>' in html
+    assert '<td class="cases" data-label="Cases">0</td>' in html
     assert "Edit diagram" in html
 
 
