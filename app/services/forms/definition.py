@@ -92,11 +92,12 @@ class FormField:
 
     @property
     def not_before(self) -> tuple[str, ...]:
-        """Task-data variables (dates or date-times) a date may not precede: the component's
-        property `notBefore`, names separated by commas."""
+        """Task-data variables (dates or date-times) a date field (subtype date) may not
+        precede: the component's property `notBefore`, names separated by commas."""
         props = self.spec.get("properties")
         names = props.get("notBefore") if isinstance(props, dict) else None
-        if self.type != "datetime" or not isinstance(names, str):
+        if (self.type != "datetime" or self.spec.get("subtype", "date") != "date"
+                or not isinstance(names, str)):
             return ()
         return tuple(name.strip() for name in names.split(",") if name.strip())
 

@@ -85,7 +85,8 @@ def to_json_schema(form: dict[str, Any], context: dict[str, Any] | None = None
     are required when the form requires them) and options named by `valuesKey` are listed.
     Conditions on the submitted data stay as `if`/`else` rules; one JSON Schema cannot say (on
     an answer outside the field's group) makes the field required. A date that must not be
-    past (`disallowPassedDates`) gets a pattern of the dates from today on. Not said: a list's
+    past (`disallowPassedDates`) or precede the task-data dates its `notBefore` names gets a
+    pattern of the dates from the latest bound on. Not said: a list's
     `contains` on answers outside the list.
     """
     schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DRAFT}

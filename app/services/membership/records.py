@@ -25,7 +25,6 @@ from app.services.membership.company_profile import load_profile, profile_of, re
 from app.services.runtime.state import EffectRegistry
 from app.services.runtime.unit_of_work import transaction
 
-
 TIERS_FILE = Path(__file__).resolve().parents[2] / "catalogue" / "tiers.json"
 #: what a validation's findings may tell the tier rule (counts)
 TIER_BASIS = ("open_required_actions", "best_practices")
