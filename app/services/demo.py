@@ -140,6 +140,12 @@ def _advance(case_id: int, company: Company, identifiers: dict[str, str], stage:
                          "container inspection checklist."})
         return
     _complete(spec, case_id, "specialist_review", {"review_outcome": "approve"})
+    _vet_and_give_notice(cw, spec, applicant, case_id)
+
+
+def _vet_and_give_notice(cw: User, spec: User, applicant: User, case_id: int) -> None:
+    """Vetting cleared (certified), the validation notice and the applicant's documents: the
+    site visit is next."""
     _complete(spec, case_id, "vetting", {"vetting_outcome": "cleared",
                                          "vetting_completed_on": date.today().isoformat()})
     visit = (date.today() + timedelta(days=45)).isoformat()
