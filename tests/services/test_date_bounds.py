@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from app.services.forms.schema import to_json_schema
 from app.services.forms.validation import validate_submission
 from app.services.membership.records import award_tier, tiered_entity_types
+from app.services.runtime.state import runtime
 
 FORM = {"type": "default", "id": "visit", "components": [{
     "type": "datetime", "key": "visit_date", "subtype": "date", "dateLabel": "Visit",
@@ -66,3 +67,14 @@ def test_tiers_follow_the_status_the_findings_and_the_entity_type():
     assert award_tier("importer", "validated", open_required_actions=1, best_practices=1) == 1
     assert award_tier("sea_carrier", "validated", best_practices=2) == 1
     assert award_tier("customs_broker", "validated") == 1
+
+
+def test_a_script_cannot_set_the_tier_or_counts_without_a_status(app):
+    effects = runtime().effects
+    with pytest.raises(ValueError, match="the tier follows from the status by rule"):
+        effects.check("membership", {"status": "validated", "tier": 3})
+    with pytest.raises(ValueError, match="best_practices goes with a status"):
+        effects.check("membership", {"best_practices": 1})
+    with pytest.raises(ValueError, match="must be a count"):
+        effects.check("membership", {"status": "validated", "open_required_actions": -1})
+    effects.check("membership", {"status": "validated", "best_practices": 2})
