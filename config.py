@@ -17,6 +17,8 @@ PERIOD_DEFAULTS = {
     "SAFEPORT_ANNUAL_REVIEW_WINDOW": "P90D",
     "SAFEPORT_REVALIDATION_PERIOD": "P1460D",
     "SAFEPORT_REMINDER_LEAD_TIMES": "P30D,P7D,P1D",
+    "SAFEPORT_VALIDATION_NOTICE_LEAD_TIME": "P30D",
+    "SAFEPORT_REQUIRED_ACTION_RESPONSE_PERIOD": "P90D",
 }
 
 #: Bounds of every script, condition and expression evaluation, and of case data (issue 15):

@@ -2,6 +2,7 @@
 so every inbox has work: Frontera waits for its eligibility review (case worker), Acme answers
 a specialist's information request (applicant), Maple is certified and its validation visit
 is due (specialist)."""
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -150,6 +151,21 @@ def _advance(case_id: int, company: Company, identifiers: dict[str, str], stage:
                          "container inspection checklist."})
         return
     _complete(spec, case_id, "specialist_review", {"review_outcome": "approve"})
+    _vet_and_give_notice(cw, spec, applicant, case_id)
+
+
+def _vet_and_give_notice(cw: User, spec: User, applicant: User, case_id: int) -> None:
+    """Vetting cleared (certified), the validation notice and the applicant's documents: the
+    site visit is next."""
+    _complete(spec, case_id, "vetting", {"vetting_outcome": "cleared",
+                                         "vetting_completed_on": date.today().isoformat()})
+    visit = (date.today() + timedelta(days=45)).isoformat()
     _complete(cw, case_id, "validation_notice", {
-        "visit_planned_for": "2027-03-15",
-        "notice_text": "The validation visit of your Toronto plant is planned for 15 March."})
+        "visit_planned_for": visit,
+        "notice_text": f"The validation visit of your Toronto plant is planned for {visit}.",
+        "validation_sites": [{"site": "Toronto plant", "country": "CA", "risk_level": "high",
+                              "selection_reason": "Stuffing point of U.S.-bound trailers."}],
+        "documents_requested": [{"document": "Seal log, last three months"}]})
+    _complete(applicant, case_id, "prevalidation_documents", {"documents_provided": [
+        {"document": "Seal log, last three months",
+         "description": "Uploaded seal-log.pdf (criterion 6.2)."}]})

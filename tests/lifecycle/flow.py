@@ -1,6 +1,6 @@
 """Walking the membership lifecycle through the API, one stage at a time."""
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from app.services.runtime.timers import fire_due_timers
@@ -192,14 +192,60 @@ def to_specialist_review(cw, applicant, company_id: int) -> int:
     return case_id
 
 
-def certify_and_validate(spec, cw, case_id: int, tier: str = "2") -> None:
+def vet(spec, case_id: int, outcome: str = "cleared", notes: str | None = None) -> None:
+    """The specialist's vetting task after approval (cleared certifies, else a rejection)."""
+    data = {"vetting_outcome": outcome, "vetting_completed_on": date.today().isoformat()}
+    if notes is not None:
+        data["vetting_notes"] = notes
+    do(spec, case_id, "vetting", data)
+
+
+def visit_day(days: int = 0) -> str:
+    """An ISO date `days` from today (visits planned with the shrunken notice lead time)."""
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+NOTICE = {"visit_planned_for": "2030-02-01", "notice_text": "Visit on 1 February.",
+          "validation_sites": [
+              {"site": "Ontario DC, Ontario CA", "country": "US", "risk_level": "medium",
+               "selection_reason": "Main U.S. distribution centre."},
+              {"site": "Shenzhen Widgets factory", "country": "CN", "risk_level": "high",
+               "selection_reason": "High-risk origin; stuffing point of U.S.-bound boxes."}],
+          "documents_requested": [{"document": "Seal log, last three months"},
+                                  {"document": "Container inspection checklist"}]}
+
+
+def notice_and_visit(spec, cw, applicant, case_id: int, prefix: str = "") -> None:
+    """The validation notice, the applicant's documents and the site visit (first validation,
+    or with prefix "re" the revalidation's tasks)."""
+    notice, documents, visit = (("revalidation_notice", "revalidation_documents", "resite_visit")
+                                if prefix else ("validation_notice", "prevalidation_documents",
+                                                "site_visit"))
+    do(cw, case_id, notice, NOTICE)
+    asked = task_view(applicant, case_id, documents)["data"]["documents_provided"]
+    do(applicant, case_id, documents, {"documents_provided": [
+        {**item, "description": f"Uploaded: {item['document']}"} for item in asked]})
+    do(spec, case_id, visit, {"visit_date": visit_day(0),
+                              "sites_visited": "Ontario DC; Shenzhen factory"})
+
+
+def findings(*kinds: str) -> dict:
+    """A validation report with one finding of each kind given."""
+    return {"findings": [{"finding_type": kind, "criterion": f"{index + 1}.1",
+                          "description": f"Finding {index + 1}: {kind}"}
+                         for index, kind in enumerate(kinds)]}
+
+
+def certify_and_validate(spec, cw, case_id: int, tier: str = "2", applicant=None) -> None:
+    """Approve, vet, certify and validate without Required Actions; tier "3" records a Best
+    Practice (the tier itself follows by rule from the findings and the entity type)."""
     do(spec, case_id, "specialist_review", {"review_outcome": "approve"})
-    do(cw, case_id, "validation_notice", {"visit_planned_for": "2030-02-01",
-                                          "notice_text": "Visit on 1 February."})
-    do(spec, case_id, "site_visit", {"visit_date": "2030-02-01",
-                                     "sites_visited": "Ontario DC; Shenzhen factory"})
+    vet(spec, case_id)
+    assert applicant is not None, "the applicant sends the documents asked for: pass it"
+    notice_and_visit(spec, cw, applicant, case_id)
+    report = findings("recommendation", *(["best_practice"] if tier == "3" else []))
     do(spec, case_id, "validation_result", {"validation_outcome": "passed",
-                                            "tier_awarded": tier,
+                                            "validation_report": report,
                                             "validation_findings": "All criteria met."})
 
 

@@ -7,8 +7,10 @@ from tests.lifecycle.flow import (
     certify_and_validate,
     do,
     events,
+    findings,
     membership,
     next_case,
+    notice_and_visit,
     open_tasks,
     statuses,
     task_view,
@@ -40,7 +42,7 @@ def test_eligible_applicant_is_certified_validated_reviewed_and_revalidated(
 
     review = task_view(spec, case_id, "specialist_review")
     assert review["task"]["role"] == "specialist" and review["task"]["due_at"] is not None
-    certify_and_validate(spec, cw, case_id, tier="3")
+    certify_and_validate(spec, cw, case_id, tier="3", applicant=applicant)
 
     record = membership(cw, company_id)
     assert record["status"] == "validated" and record["tier"] == 3
@@ -48,6 +50,9 @@ def test_eligible_applicant_is_certified_validated_reviewed_and_revalidated(
     assert record["revalidation_due_at"] > record["validated_at"]
     assert statuses(cw, case_id) == ["pre_applicant", "applicant", "approved", "certified",
                                      "validated"]
+    tiers = [e["details"]["tier"] for e in events(cw, case_id, "membership_changed")
+             if "tier" in e["details"]]
+    assert tiers == [1, 3]  # Tier 1 at certification, Tier 3 by rule at validation
     main = cw.get(f"/api/v1/cases/{case_id}").get_json()
     assert main["status"] == "completed"
     year = next_case(cw, case_id)
@@ -62,10 +67,9 @@ def test_eligible_applicant_is_certified_validated_reviewed_and_revalidated(
     annual_review(applicant, spec, year)
     # revalidation falls due within the year: the specialist revalidates
     assert set(open_tasks(cw, year)) == {"revalidation_notice"}
-    do(cw, year, "revalidation_notice", {"visit_planned_for": "2030-02-01",
-                                         "notice_text": "Revalidation visit."})
-    do(spec, year, "resite_visit", {"visit_date": "2030-02-01", "sites_visited": "DC"})
-    do(spec, year, "revalidation_result", {"validation_outcome": "passed", "tier_awarded": "2",
+    notice_and_visit(spec, cw, applicant, year, prefix="re")
+    do(spec, year, "revalidation_result", {"validation_outcome": "passed",
+                                           "validation_report": findings("recommendation"),
                                            "validation_findings": "Fine."})
     after = membership(cw, company_id)
     assert after["last_review_at"] is not None and after["tier"] == 2

@@ -8,6 +8,7 @@ from tests.lifecycle.flow import membership, open_tasks, start_membership
 
 #: the answers that move a case forward; everything else comes from the schemas
 PREFERENCES = {"review_outcome": "approve", "validation_outcome": "passed",
+               "vetting_outcome": "cleared",
                "met": "no"}  # every criterion a gap: the action plan has entries to fill
 
 
@@ -49,7 +50,8 @@ def test_a_generic_client_takes_an_importer_and_a_broker_to_validated(lifecycle,
         assert len(profile["contacts"]) == 2 and profile["partners"]
     path = ["eligibility_review", "risk_cargo_flow", "risk_threats", "risk_vulnerabilities",
             "risk_action_plan", "risk_method", "company_profile", "security_profile",
-            "specialist_review", "validation_notice", "site_visit", "validation_result"]
+            "specialist_review", "vetting", "validation_notice", "prevalidation_documents",
+            "site_visit", "validation_result"]
     assert list(walked["importer"]) == path
     # the broker has its own, shorter catalogue: its gaps are its own criteria, the same path
     assert list(walked["customs_broker"]) == path

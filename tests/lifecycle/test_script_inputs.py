@@ -31,17 +31,17 @@ AVAILABLE = frozenset(BUILTINS) | frozenset(SandboxedEnvironment(helpers={
     "emit": lambda *a, **k: None}).globals) | {"None", "True", "False"}
 #: (process, element) -> names that gateway conditions on the way make sure of
 ALLOWED = {
-    # validation_outcome is "passed" on this path: validation_result requires the tier then
-    ("stage_certification", "record_validation"): {"tier_awarded"},
-    ("stage_revalidation", "rerecord_validation"): {"tier_awarded"},
+    # vetting_outcome is "not_cleared" here: the vetting form requires the notes then
+    ("stage_certification", "record_not_cleared"): {"vetting_notes"},
+    # required_actions_decision is "ask_again" here: the review form requires the feedback then
+    ("stage_certification", "ask_required_actions_again"): {"required_action_feedback"},
+    ("stage_revalidation", "reask_required_actions_again"): {"required_action_feedback"},
     # review_outcome is "reject" here: specialist_review requires the reason then
     ("stage_specialist_review", "record_rejection"): {"decision_reason"},
     # review_outcome is "request_info" here: specialist_review requires the questions then
     ("stage_specialist_review", "log_information"): {"questions"},
     # validation_outcome is not "passed" here: the revalidation stage set the reason then
     ("membership_year", "revalidation_failed"): {"suspension_reason"},
-    # profile_outcome is "submitted" here: the security profile form was completed then
-    ("stage_certification", "certify"): {"profile_responses"},
 }
 
 

@@ -6,10 +6,12 @@ from tests.lifecycle.flow import (
     events,
     membership,
     next_case,
+    notice_and_visit,
     open_tasks,
     statuses,
     task_view,
     to_specialist_review,
+    vet,
     wait_until,
 )
 
@@ -20,7 +22,7 @@ def test_missed_annual_review_leads_to_suspension_and_reinstatement(lifecycle, s
     cw, spec = staff["cw"], staff["spec"]
     company_id, applicant = lifecycle("importer")
     case_id = to_specialist_review(cw, applicant, company_id)
-    certify_and_validate(spec, cw, case_id)
+    certify_and_validate(spec, cw, case_id, applicant=applicant)
     record = membership(cw, company_id)
     year = next_case(cw, case_id)
 
@@ -58,12 +60,12 @@ def test_failed_validation_leads_to_suspension_review_and_removal(lifecycle, sta
     company_id, applicant = lifecycle("importer")
     case_id = to_specialist_review(cw, applicant, company_id)
     do(spec, case_id, "specialist_review", {"review_outcome": "approve"})
+    assert membership(cw, company_id)["status"] == "approved"  # vetting comes first
+    vet(spec, case_id)
     certified = membership(cw, company_id)
     assert certified["status"] == "certified" and certified["tier"] == 1
     assert certified["validation_due_at"] is not None
-    do(cw, case_id, "validation_notice", {"visit_planned_for": "2030-02-01",
-                                          "notice_text": "Visit."})
-    do(spec, case_id, "site_visit", {"visit_date": "2030-02-01", "sites_visited": "DC"})
+    notice_and_visit(spec, cw, applicant, case_id)
     do(spec, case_id, "validation_result", {"validation_outcome": "failed",
                                             "validation_findings": "No seal log."})
     assert set(open_tasks(cw, case_id)) == {"suspension_review"}
@@ -85,7 +87,7 @@ def test_withdrawal_ends_the_membership_and_its_open_cases(lifecycle, staff):
     cw, spec = staff["cw"], staff["spec"]
     company_id, applicant = lifecycle("importer")
     case_id = to_specialist_review(cw, applicant, company_id)
-    certify_and_validate(spec, cw, case_id)
+    certify_and_validate(spec, cw, case_id, applicant=applicant)
     year = next_case(cw, case_id)
     assert cw.get(f"/api/v1/cases/{year}").get_json()["next_timer_at"] is not None
 

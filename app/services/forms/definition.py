@@ -91,6 +91,17 @@ class FormField:
         return rules if isinstance(rules, dict) else {}
 
     @property
+    def not_before(self) -> tuple[str, ...]:
+        """Task-data variables (dates or date-times) a date field (subtype date) may not
+        precede: the component's property `notBefore`, names separated by commas."""
+        props = self.spec.get("properties")
+        names = props.get("notBefore") if isinstance(props, dict) else None
+        if (self.type != "datetime" or self.spec.get("subtype", "date") != "date"
+                or not isinstance(names, str)):
+            return ()
+        return tuple(name.strip() for name in names.split(",") if name.strip())
+
+    @property
     def disabled(self) -> bool:
         return self.spec.get("disabled") is True
 
@@ -371,3 +382,4 @@ def form_variables(form: dict[str, Any] | None) -> set[str]:
 
     walk((form or {}).get("components", []), True)
     return names
+

@@ -17,6 +17,7 @@ from app.services.forms.conditions import (
     condition_schema,
     parse_condition,
 )
+from app.services.forms.dates import earliest_date
 from app.services.forms.definition import (
     BLANK_PATTERN,
     CHOICE_TYPES,
@@ -84,7 +85,8 @@ def to_json_schema(form: dict[str, Any], context: dict[str, Any] | None = None
     are required when the form requires them) and options named by `valuesKey` are listed.
     Conditions on the submitted data stay as `if`/`else` rules; one JSON Schema cannot say (on
     an answer outside the field's group) makes the field required. A date that must not be
-    past (`disallowPassedDates`) gets a pattern of the dates from today on. Not said: a list's
+    past (`disallowPassedDates`) or precede the task-data dates its `notBefore` names gets a
+    pattern of the dates from the latest bound on. Not said: a list's
     `contains` on answers outside the list.
     """
     schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DRAFT}
@@ -147,8 +149,7 @@ def _property_schema(f: FormField, scope: _Scope, always: bool,
         s = _choice_schema(f, scope)
     elif f.type == "datetime":
         s = {"type": "string", "format": DATETIME_FORMATS[spec.get("subtype", "date")]}
-        if spec.get("disallowPassedDates") is True and spec.get("subtype", "date") == "date":
-            s["pattern"] = portable_pattern(not_before_pattern(date.today()))
+        s.update(_date_bounds(f, scope))
     elif f.type == "group":
         s = children or {}
     else:
@@ -253,6 +254,24 @@ def _nullable(s: dict[str, Any]) -> dict[str, Any]:
     if "enum" in s:
         s["enum"] = [*s["enum"], None]
     return s
+
+
+def _date_bounds(f: FormField, scope: _Scope) -> dict[str, Any]:
+    """A date from today on (`disallowPassedDates`) and not before the task-data dates its
+    `notBefore` names: one pattern of the dates from the latest bound on."""
+    if f.spec.get("subtype", "date") != "date":
+        return {}
+    bounds = [date.today()] if f.spec.get("disallowPassedDates") is True else []
+    if f.not_before and scope.context is None:
+        return {"x-notBefore": list(f.not_before),
+                **({"pattern": portable_pattern(not_before_pattern(bounds[0]))} if bounds
+                   else {})}
+    first = earliest_date(f, scope.context) if f.not_before else None
+    if first is not None:
+        bounds.append(first)
+    if not bounds:
+        return {}
+    return {"pattern": portable_pattern(not_before_pattern(max(bounds)))}
 
 
 _MONTH, _DAY = "(0[1-9]|1[0-2])", "(0[1-9]|[12][0-9]|3[01])"

@@ -5,13 +5,14 @@ field's path, e.g. ``contacts.1.name``.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from app.services.forms.conditions import evaluate_condition
+from app.services.forms.dates import earliest_date, not_before_message
 from app.services.forms.definition import (
     CHOICE_TYPES,
     EMAIL_PATTERN,
@@ -81,7 +82,23 @@ def _prepare(found: list[FormField], data: Any, env: dict[str, Any], path: str,
             checks.update(_check_contains(f, value, env, where))
         elif "valuesKey" in f.spec and not _is_empty(f, value):
             checks.update(_check_options(f, value, context.get(f.spec["valuesKey"]), where))
+        elif f.not_before and isinstance(value, str):
+            checks.update(_check_not_before(f, value, context, where))
     return out
+
+
+def _check_not_before(f: FormField, value: str, context: dict[str, Any],
+                      where: str) -> dict[str, list[str]]:
+    """A date may not precede the task-data dates its `notBefore` names."""
+    first = earliest_date(f, context)
+    try:
+        given = datetime.fromisoformat(value)
+    except ValueError:
+        return {}  # marshmallow reports the format
+    given_day = given.astimezone(UTC).date() if given.tzinfo else given.date()
+    if first is None or given_day >= first:
+        return {}
+    return {where: [not_before_message(f, first)]}
 
 
 def _is_empty(f: FormField, value: Any) -> bool:

@@ -4,7 +4,10 @@ A script calls `emit("membership", status="certified", certified_at=now())` or
 `emit("company_profile", ...)`; the runtime's effect registry applies them in the case's unit
 of work, with an audit event each. Pages and the API only read the record.
 """
+import json
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from marshmallow import ValidationError
@@ -23,17 +26,50 @@ from app.services.membership.company_profile import load_profile, profile_of, re
 from app.services.runtime.state import EffectRegistry
 from app.services.runtime.unit_of_work import transaction
 
+TIERS_FILE = Path(__file__).resolve().parents[2] / "catalogue" / "tiers.json"
+#: what a validation's findings may tell the tier rule (counts)
+TIER_BASIS = ("open_required_actions", "best_practices")
+
+
+@lru_cache(maxsize=1)
+def tiered_entity_types() -> frozenset[str]:
+    """The entity types Tier 2 and 3 apply to (app/catalogue/tiers.json, with its sources)."""
+    return frozenset(json.loads(TIERS_FILE.read_text(encoding="utf-8"))["tiered"])
+
+
+def award_tier(entity_type: str | None, status: str, open_required_actions: int = 0,
+               best_practices: int = 0) -> int | None:
+    """The tier a membership status earns: the one place tiers are decided.
+
+    Certified: Tier 1. Validated: Tier 2 with no open Required Actions, Tier 3 when the
+    validation also found Best Practices beyond the criteria, both only for the tiered entity
+    types (the others stay at Tier 1), and Tier 1 while Required Actions are open. Any other
+    status (suspended, removed, rejected, an applicant...) holds no tier.
+    """
+    if status not in ("certified", "validated"):
+        return None
+    if (status == "certified" or entity_type not in tiered_entity_types()
+            or open_required_actions > 0):
+        return 1
+    return 3 if best_practices > 0 else 2
+
 
 def _check_membership(values: dict[str, Any]) -> None:
     """Refuse (ValueError) a membership change the record cannot take, naming the problem."""
-    unknown = set(values) - {"status", "reason", "tier", *MILESTONES}
+    unknown = set(values) - {"status", "reason", *TIER_BASIS, *MILESTONES}
     if unknown:
-        raise ValueError(f"emit('membership'): unknown field(s) {sorted(unknown)}; known: "
-                         f"status, reason, tier, {', '.join(MILESTONES)}")
+        hint = " (the tier follows from the status by rule)" if "tier" in unknown else ""
+        raise ValueError(f"emit('membership'): unknown field(s) {sorted(unknown)}{hint}; "
+                         f"known: status, reason, {', '.join(TIER_BASIS)}, "
+                         f"{', '.join(MILESTONES)}")
     if "status" in values and values["status"] not in MEMBERSHIP_STATUSES:
         raise ValueError(f"emit('membership'): unknown status {values['status']!r}")
-    if values.get("tier") not in (None, 1, 2, 3):
-        raise ValueError("emit('membership'): tier must be 1, 2 or 3")
+    for name in TIER_BASIS:
+        if name in values and (not isinstance(values[name], int)
+                               or isinstance(values[name], bool) or values[name] < 0):
+            raise ValueError(f"emit('membership'): {name} must be a count (0 or more)")
+        if name in values and "status" not in values:
+            raise ValueError(f"emit('membership'): {name} goes with a status")
     for name in MILESTONES:
         if values.get(name) is not None:
             _moment(values[name], name)
@@ -79,11 +115,16 @@ def record_for(company_id: int) -> Membership:
     return record
 
 
-def _apply_membership(case: Case, values: dict[str, Any], actor: User | None) -> None:
+def _apply_membership(case: Case, emitted: dict[str, Any], actor: User | None) -> None:
     exists = db.session.scalar(select(Membership.id).where(
         Membership.company_id == case.company_id)) is not None
     record = record_for(case.company_id)
     changes: dict[str, Any] = {} if exists else {"status": record.status}
+    values = {k: v for k, v in emitted.items() if k not in TIER_BASIS}
+    if "status" in values:  # every status change sets the tier, by rule
+        company = db.session.get(Company, case.company_id)
+        values["tier"] = award_tier(company.entity_type if company else None, values["status"],
+                                    **{k: v for k, v in emitted.items() if k in TIER_BASIS})
     for name, value in values.items():
         column = "status_reason" if name == "reason" else name
         new = _moment(value, name) if name in MILESTONES and value is not None else value
