@@ -46,7 +46,7 @@ def test_the_second_year_opens_last_years_record_and_plan_items_are_followed_up(
     pending = record(applicant, company_id)
     assert pending["accepted"] == {} and set(pending["pending"]) == {"security_profile",
                                                                      "risk_assessment"}
-    certify_and_validate(spec, cw, case_id)
+    certify_and_validate(spec, cw, case_id, applicant=applicant)
 
     # certified and validated: the submission is the accepted record, with its documents
     first = record(applicant, company_id)

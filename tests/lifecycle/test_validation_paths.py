@@ -7,6 +7,7 @@ from jsonschema import Draft202012Validator
 from tests.lifecycle.flow import (
     NOTICE,
     PROFILE,
+    annual_review,
     do,
     eligibility,
     events,
@@ -232,9 +233,7 @@ def test_a_failed_revalidation_drops_the_tier(lifecycle, staff, periods):
     assert record["tier"] == 2
     year = next_case(cw, case_id)
     assert wait_until(record["review_window_opens_at"]) >= 1
-    do(applicant, year, "annual_profile_review", {
-        "risk_assessment_updated": True, "profile_changes": "none",
-        "officer_name": "Dana Officer", "officer_confirms": True})
+    annual_review(applicant, spec, year)
     notice_and_visit(spec, cw, applicant, year, prefix="re")
     do(spec, year, "revalidation_result", {"validation_outcome": "failed",
                                            "validation_findings": "No seal log kept.",
