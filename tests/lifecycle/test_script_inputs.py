@@ -41,6 +41,7 @@ ALLOWED = {
     ("membership_year", "revalidation_failed"): {"suspension_reason"},
     # profile_outcome is "submitted" here: the security profile form was completed then
     ("stage_certification", "certify"): {"profile_responses"},
+    ("stage_specialist_review", "open_review"): {"profile_responses"},
 }
 
 
