@@ -16,6 +16,10 @@ PERIOD_DEFAULTS = {
     "SAFEPORT_ANNUAL_REVIEW_PERIOD": "P365D",
     "SAFEPORT_ANNUAL_REVIEW_WINDOW": "P90D",
     "SAFEPORT_REVALIDATION_PERIOD": "P1460D",
+    # 6 U.S.C. 967(c)(1): appeal a decision on benefits within 90 days; the Secretary
+    # decides within 180 days of the appeal
+    "SAFEPORT_APPEAL_PERIOD": "P90D",
+    "SAFEPORT_APPEAL_DECISION_PERIOD": "P180D",
     "SAFEPORT_REMINDER_LEAD_TIMES": "P30D,P7D,P1D",
 }
 

@@ -227,3 +227,11 @@ def close_gaps(spec, applicant, case_id: int, still_open: tuple[str, ...] = ()) 
     do(applicant, case_id, "information_request", {"answers": "Closed, see the evidence.",
                                                    "gap_updates": updates})
     return task_view(spec, case_id, "specialist_review")
+
+
+def verified(spec, case_id: int, unverified: tuple[int, ...] = ()) -> list[dict]:
+    """The reinstatement decision's corrective actions, each verified but those at the
+    positions `unverified`."""
+    items = task_view(spec, case_id, "reinstatement_decision")["data"]["plan_verification"]
+    return [{**item, "verified": "no" if index in unverified else "yes",
+             "verification_note": "Checked on site."} for index, item in enumerate(items)]

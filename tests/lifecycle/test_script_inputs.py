@@ -219,6 +219,8 @@ class Analysis:
             out = known | form_keys(node, self.forms)
         elif kind == "callActivity":
             out = self.run(node.get("calledElement"), known) | known
+        # a message catch event puts the payload in its messageVariable
+        out |= {v.text.strip() for v in node.iterfind(".//spiff:messageVariable", NS) if v.text}
         if record:
             self.note(process, node_id, missing)
         return out
