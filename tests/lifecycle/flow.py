@@ -273,3 +273,39 @@ def annual_review(applicant, spec, year_case: int, changes: dict | None = None,
         if comments else {"annual_review_decision": "accept"}
     do(spec, year_case, "annual_review_acceptance", decision)
     return opened
+
+
+def security_profile_not_met(applicant, case_id: int, not_met: tuple[str, ...]) -> None:
+    """The security profile answering the criteria `not_met` (e.g. ("2.1", "6.2")) as not met
+    today and every other one as met."""
+    view = task_view(applicant, case_id, "security_profile")
+
+    def choose(path: str):
+        if path.endswith(".meets"):
+            criterion = path.split(".")[2][1:].replace("_", ".")
+            return "no" if criterion in not_met else "yes"
+        return None
+
+    do(applicant, case_id, "security_profile", fill(view["form"]["schema"], choose))
+
+
+def close_gaps(spec, applicant, case_id: int, still_open: tuple[str, ...] = ()) -> dict:
+    """One information round in which the applicant reports every open Must gap met (but
+    `still_open`); returns the specialist's review task afterwards."""
+    do(spec, case_id, "specialist_review", {"review_outcome": "request_info",
+                                            "questions": "Are the open Must gaps closed?"})
+    ask = task_view(applicant, case_id, "information_request")
+    updates = [{**item, "meets": "no" if item["criterion"] in still_open else "yes",
+                "evidence": f"Evidence for {item['criterion']}"}
+               for item in ask["data"]["gap_updates"]]
+    do(applicant, case_id, "information_request", {"answers": "Closed, see the evidence.",
+                                                   "gap_updates": updates})
+    return task_view(spec, case_id, "specialist_review")
+
+
+def verified(spec, case_id: int, unverified: tuple[int, ...] = ()) -> list[dict]:
+    """The reinstatement decision's corrective actions, each verified but those at the
+    positions `unverified`."""
+    items = task_view(spec, case_id, "reinstatement_decision")["data"]["plan_verification"]
+    return [{**item, "verified": "no" if index in unverified else "yes",
+             "verification_note": "Checked on site."} for index, item in enumerate(items)]

@@ -42,6 +42,8 @@ ALLOWED = {
     ("stage_specialist_review", "log_information"): {"questions"},
     # validation_outcome is not "passed" here: the revalidation stage set the reason then
     ("membership_year", "revalidation_failed"): {"suspension_reason"},
+    # profile_outcome is "submitted" here: the security profile form was completed then
+    ("stage_specialist_review", "open_review"): {"profile_responses"},
 }
 
 
@@ -219,6 +221,8 @@ class Analysis:
             out = known | form_keys(node, self.forms)
         elif kind == "callActivity":
             out = self.run(node.get("calledElement"), known) | known
+        # a message catch event puts the payload in its messageVariable
+        out |= {v.text.strip() for v in node.iterfind(".//spiff:messageVariable", NS) if v.text}
         if record:
             self.note(process, node_id, missing)
         return out

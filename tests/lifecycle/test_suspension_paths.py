@@ -11,6 +11,7 @@ from tests.lifecycle.flow import (
     statuses,
     task_view,
     to_specialist_review,
+    verified,
     vet,
     wait_until,
 )
@@ -41,11 +42,13 @@ def test_missed_annual_review_leads_to_suspension_and_reinstatement(lifecycle, s
     assert suspended["status"] == "suspended"
     assert suspended["status_reason"] == "Annual review missed."
 
-    do(applicant, year, "corrective_action_plan", {
-        "corrective_actions": "Calendar reminder; deputy officer named.",
-        "corrective_due_date": "2030-01-31"})
-    do(spec, year, "reinstatement_decision", {"reinstatement_outcome": "reinstate",
-                                              "reinstatement_reason": "Plan accepted."})
+    do(applicant, year, "appeal_request", {"appeal_choice": "accept"})
+    do(applicant, year, "corrective_action_plan", {"corrective_actions": [
+        {"finding": "Annual review missed", "action": "Calendar reminder; deputy officer named.",
+         "owner": "Dana Officer", "due_date": "2030-01-31"}]})
+    do(spec, year, "reinstatement_decision", {
+        "plan_verification": verified(spec, year),
+        "reinstatement_outcome": "reinstate", "reinstatement_reason": "Plan accepted."})
     reinstated = membership(applicant, company_id)
     assert reinstated["status"] == "validated" and reinstated["status_reason"] is None
     assert statuses(cw, year) == ["suspended", "validated"]
@@ -71,10 +74,13 @@ def test_failed_validation_leads_to_suspension_review_and_removal(lifecycle, sta
     assert set(open_tasks(cw, case_id)) == {"suspension_review"}
     do(cw, case_id, "suspension_review", {"suspension_decision": "suspend",
                                           "suspension_note": "Failed validation."})
-    do(applicant, case_id, "corrective_action_plan", {"corrective_actions": "Seal log.",
-                                                      "corrective_due_date": "2030-01-31"})
+    do(applicant, case_id, "appeal_request", {"appeal_choice": "accept"})
+    do(applicant, case_id, "corrective_action_plan", {"corrective_actions": [
+        {"finding": "No seal log", "action": "Seal log.", "owner": "Sam Security",
+         "due_date": "2030-01-31"}]})
     do(spec, case_id, "reinstatement_decision", {"reinstatement_outcome": "remove",
                                                  "reinstatement_reason": "Plan insufficient."})
+    do(applicant, case_id, "appeal_request", {"appeal_choice": "accept"})
     record = membership(applicant, company_id)
     assert record["status"] == "removed" and record["status_reason"] == "Plan insufficient."
     assert statuses(cw, case_id)[-3:] == ["certified", "suspended", "removed"]

@@ -23,6 +23,7 @@ from tests.lifecycle.flow import (
     statuses,
     task_view,
     to_specialist_review,
+    verified,
     vet,
     visit_day,
     wait_until,
@@ -245,10 +246,13 @@ def test_a_failed_revalidation_drops_the_tier(lifecycle, staff, periods):
     do(cw, year, "suspension_review", {"suspension_decision": "suspend",
                                        "suspension_note": "Failed revalidation."})
     assert membership(cw, company_id)["tier"] is None
-    do(applicant, year, "corrective_action_plan", {"corrective_actions": "Seal log.",
-                                                   "corrective_due_date": visit_day(60)})
+    do(applicant, year, "appeal_request", {"appeal_choice": "accept"})
+    do(applicant, year, "corrective_action_plan", {"corrective_actions": [
+        {"finding": "No seal log", "action": "Seal log.", "owner": "Sam Security",
+         "due_date": visit_day(60)}]})
     do(spec, year, "reinstatement_decision", {"reinstatement_outcome": "reinstate",
-                                               "reinstatement_reason": "Plan accepted."})
+                                               "reinstatement_reason": "Plan accepted.",
+                                               "plan_verification": verified(spec, year)})
     back = membership(cw, company_id)
     assert back["status"] == "certified" and back["tier"] == 1  # Tier 2 needs a validation
     assert _tiers(cw, year) == [1, None, 1]

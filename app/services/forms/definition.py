@@ -216,25 +216,33 @@ class _Analyser:
             self.problems.append(f"{label}: 'validate' must be an object")
             return
         unknown = set(rules) - {"required", "minItems", "maxItems", "contains",
-                                "containsMessage"}
+                                "containsMessage", "every", "everyWhen", "everyMessage"}
         if unknown:
             self.problems.append(f"{label}: unknown validate rule(s) for a dynamic list: "
                                  f"{', '.join(sorted(unknown))}")
         if not isinstance(rules.get("required", False), bool):
             self.problems.append(f"{label}: validate.required must be true or false")
         self.bounds(rules, ("minItems", "maxItems"), label, integer=True)
-        contains = rules.get("contains")
-        if contains is not None:
-            if not isinstance(contains, str) or not contains.startswith("="):
-                self.problems.append(f"{label}: validate.contains must be an expression "
-                                     "starting with '='")
-            else:
-                try:
-                    parse_condition(contains)
-                except FormDefinitionError as err:
-                    self.problems.append(f"{label}: validate.contains: {err}")
-        if not isinstance(rules.get("containsMessage", ""), str):
-            self.problems.append(f"{label}: validate.containsMessage must be a string")
+        for name in ("contains", "every", "everyWhen"):
+            self.check_rule(rules, name, label)
+        for name in ("containsMessage", "everyMessage"):
+            if not isinstance(rules.get(name, ""), str):
+                self.problems.append(f"{label}: validate.{name} must be a string")
+
+    def check_rule(self, rules: dict[str, Any], name: str, label: str) -> None:
+        """A list rule's condition: `contains` (at least one entry meets it), `every` (each
+        entry meets it, when `everyWhen` on the answers around the list holds)."""
+        expr = rules.get(name)
+        if expr is None:
+            return
+        if not isinstance(expr, str) or not expr.startswith("="):
+            self.problems.append(f"{label}: validate.{name} must be an expression "
+                                 "starting with '='")
+            return
+        try:
+            parse_condition(expr)
+        except FormDefinitionError as err:
+            self.problems.append(f"{label}: validate.{name}: {err}")
 
     def check_input(self, comp: dict[str, Any], ctype: str, label: str) -> None:
         rules = comp.get("validate", {})

@@ -31,6 +31,7 @@ from app.services.forms.definition import (
     compiled_form,
     portable_pattern,
 )
+from app.services.forms.validation import unavailable_options
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,8 @@ def _object_schema(found: list[FormField], scope: _Scope) -> dict[str, Any]:
         props[f.key] = _property_schema(f, inner, needed and not conditions, children)
         if conditions:
             props[f.key]["x-hide"] = _hide_text(f.hides)
+        if f.type == "dynamiclist" and f.validate.get("every"):
+            rules += _every_rule(f, scope, names, props[f.key])
         if needed and not conditions:
             required.append(f.key)
         elif needed:
@@ -177,9 +180,14 @@ def _choice_schema(f: FormField, scope: _Scope) -> dict[str, Any]:
     if "valuesKey" not in spec:
         s["enum"] = [option["value"] for option in spec["values"]]
     elif scope.context is not None and isinstance(scope.context.get(spec["valuesKey"]), list):
-        options = [o.get("value") if isinstance(o, dict) else o
-                   for o in scope.context[spec["valuesKey"]]]
-        s["enum"] = [o for o in options if isinstance(o, str)]
+        given = scope.context[spec["valuesKey"]]
+        refused = unavailable_options(given)
+        options = [o.get("value") if isinstance(o, dict) else o for o in given]
+        s["enum"] = [o for o in options if isinstance(o, str) and o not in refused]
+        if refused:  # shown, but not to be chosen now, and why
+            s["x-unavailable"] = refused
+    elif scope.context is not None:  # resolved, but the task data has no options: none fit
+        s["enum"] = []
     if f.type in MULTI_TYPES:
         s = {"type": "array", "items": s, "uniqueItems": True}
     if "valuesKey" in spec:  # options come from the task data
@@ -208,6 +216,30 @@ def _list_schema(f: FormField, scope: _Scope, always: bool) -> dict[str, Any]:
         if rules.get("containsMessage"):
             s["x-containsMessage"] = rules["containsMessage"]
     return s
+
+
+def _every_rule(f: FormField, scope: _Scope, names: set[str],
+                list_schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """A list's `every` rule: its entries' schema when `everyWhen` (on the answers around
+    the list) holds, or always; nothing when that condition cannot be said here."""
+    item = list_schema["items"] if "items" in list_schema else list_schema["anyOf"][0]["items"]
+    entry = scope.inside(names)
+    node = parse_condition(f.validate["every"])
+    if scope.context is not None:
+        node = bind_condition(node, entry.outer | set(item["properties"]), scope.context)
+    each = entry.rule(node, set(item["properties"]))
+    if each is None:
+        return []
+    then = {"properties": {f.key: {"items": each}}}
+    if not f.validate.get("everyWhen"):
+        return [then]
+    when = parse_condition(f.validate["everyWhen"])
+    if scope.context is not None:
+        when = bind_condition(when, scope.outer | names, scope.context)
+        if isinstance(when, Lit):
+            return [then] if when.value is True else []
+    condition = scope.rule(when, names)
+    return [] if condition is None else [{"if": condition, "then": then}]
 
 
 def _text_schema(rules: dict[str, Any], strict: bool) -> dict[str, Any]:

@@ -80,6 +80,7 @@ def _prepare(found: list[FormField], data: Any, env: dict[str, Any], path: str,
             out[f.key] = [_prepare(f.children, item, env, f"{where}.{index}.", context,
                                    required, checks) for index, item in enumerate(value)]
             checks.update(_check_contains(f, value, env, where))
+            checks.update(_check_every(f, value, env, where))
         elif "valuesKey" in f.spec and not _is_empty(f, value):
             checks.update(_check_options(f, value, context.get(f.spec["valuesKey"]), where))
         elif f.not_before and isinstance(value, str):
@@ -118,6 +119,17 @@ def _check_contains(f: FormField, items: list[Any], env: dict[str, Any],
                     or f"At least one entry must meet {rule[1:].strip()}."]}
 
 
+def _check_every(f: FormField, items: list[Any], env: dict[str, Any],
+                 where: str) -> dict[str, list[str]]:
+    """A list's `every` rule: each entry meets the condition (when `everyWhen` holds)."""
+    rule, when = f.validate.get("every"), f.validate.get("everyWhen")
+    if not rule or (when and not evaluate_condition(when, env)):
+        return {}
+    message = f.validate.get("everyMessage") or f"Each entry must meet {rule[1:].strip()}."
+    return {f"{where}.{index}": [message] for index, item in enumerate(items)
+            if isinstance(item, dict) and not evaluate_condition(rule, {**env, **item})}
+
+
 def _count(least: int | None, most: int | None) -> Any:
     def check(items: list[Any]) -> None:
         if least is not None and len(items) < least:
@@ -130,10 +142,12 @@ def _count(least: int | None, most: int | None) -> Any:
 
 
 def _check_options(f: FormField, value: Any, options: Any, where: str) -> dict[str, list[str]]:
-    """Check choices against options taken from the task data (`valuesKey`)."""
-    allowed = None
+    """Check choices against options taken from the task data (`valuesKey`). An option
+    `{"value", "label", "unavailable": reason}` is shown but refused with its reason."""
+    allowed, refused = None, unavailable_options(options)
     if isinstance(options, list):
         allowed = [o.get("value") if isinstance(o, dict) else o for o in options]
+        allowed = [o for o in allowed if o not in refused]
     multi = f.type in MULTI_TYPES
     items = value if multi else [value]
     problems: dict[str, list[str]] = {}
@@ -141,9 +155,18 @@ def _check_options(f: FormField, value: Any, options: Any, where: str) -> dict[s
         if not isinstance(item, str) or (allowed is not None and item in allowed):
             continue  # type errors are marshmallow's to report
         message = ("Not a valid choice." if allowed is None
-                   else f"Must be one of: {', '.join(map(str, allowed))}.")
+                   else refused.get(item) or f"Must be one of: {', '.join(map(str, allowed))}.")
         problems[f"{where}.{index}" if multi else where] = [message]
     return problems
+
+
+def unavailable_options(options: Any) -> dict[str, str]:
+    """Options from the task data that may not be chosen now: value -> the reason."""
+    if not isinstance(options, list):
+        return {}
+    return {o["value"]: o["unavailable"] for o in options
+            if isinstance(o, dict) and isinstance(o.get("value"), str)
+            and isinstance(o.get("unavailable"), str) and o["unavailable"]}
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -175,7 +175,10 @@ def _criterion_fields(kind: str, c: Criterion) -> list[dict[str, Any]]:
                 {"type": "textarea", "key": "response", "label": "How the company meets it",
                  "validate": {"required": True, "maxLength": 4000}},
                 {"type": "textfield", "key": "evidence", "label": "Evidence (document names)",
-                 "validate": {"required": must, "maxLength": 500}}]
+                 "validate": {"required": must, "maxLength": 500}},
+                {"type": "radio", "key": "meets", "label": "Met today?",
+                 "values": [{"label": "Yes", "value": "yes"}, {"label": "No", "value": "no"}],
+                 "validate": {"required": True}}]
     raise ValueError(f"unknown questionnaire {kind!r}")
 
 
