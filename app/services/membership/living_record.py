@@ -129,22 +129,23 @@ def register(registry: EffectRegistry) -> None:
 # --- reading, for the API and pages -------------------------------------------------
 
 
-def accepted_versions(company_id: int) -> dict[str, CompanyRecordVersion]:
-    """Part -> the company's accepted version of it (parts never accepted are left out)."""
+def _newest_by_part(company_id: int, status: str) -> dict[str, CompanyRecordVersion]:
+    """Part -> the company's newest version of it in `status`."""
     rows = db.session.scalars(
         select(CompanyRecordVersion).where(CompanyRecordVersion.company_id == company_id,
-                                           CompanyRecordVersion.status == "accepted")
+                                           CompanyRecordVersion.status == status)
         .order_by(CompanyRecordVersion.id))
     return {row.part: row for row in rows}
+
+
+def accepted_versions(company_id: int) -> dict[str, CompanyRecordVersion]:
+    """Part -> the company's accepted version of it (parts never accepted are left out)."""
+    return _newest_by_part(company_id, "accepted")
 
 
 def pending_versions(company_id: int) -> dict[str, CompanyRecordVersion]:
     """Part -> the newest submitted version not yet accepted."""
-    rows = db.session.scalars(
-        select(CompanyRecordVersion).where(CompanyRecordVersion.company_id == company_id,
-                                           CompanyRecordVersion.status == "submitted")
-        .order_by(CompanyRecordVersion.id))
-    return {row.part: row for row in rows}
+    return _newest_by_part(company_id, "submitted")
 
 
 def company_documents(company_id: int) -> list[Document]:
