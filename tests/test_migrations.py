@@ -26,7 +26,9 @@ TABLES = {"users", "companies", "process_models", "process_versions", "cases", "
           # issue 15 (sign-in limits)
           "signin_failures",
           # issue 13 (living records)
-          "company_record_versions", "company_officers"}
+          "company_record_versions", "company_officers",
+          # issue 12 (partner audits)
+          "supplier_links", "checklist_items", "corrective_actions"}
 
 
 @pytest.fixture

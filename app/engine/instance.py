@@ -71,6 +71,10 @@ class HumanTaskInfo:
     form_key: str
     priority: int
     due_at: datetime | None
+    #: the username the task goes to when it opens (`assignTo` names the variable holding it)
+    assign_to: Any = None
+    #: four eyes: ids of the case's tasks whose performer may not take this one (`separateFrom`)
+    separate_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -362,6 +366,8 @@ class Instance:
             engine_task_id=str(task.id), bpmn_id=spec.bpmn_id,
             title=spec.bpmn_name or spec.bpmn_id, role=role, form_key=form_key_of(spec),
             priority=priority, due_at=due_at,
+            assign_to=task.data.get(props.get("assignTo") or "", None) or None,
+            separate_from=props.get("separateFrom") or None,
         )
 
     def _due_at(self, task, expression: str, now: datetime) -> datetime | None:

@@ -2,6 +2,9 @@
 import re
 
 DEFAULT_ROLE = "case_worker"
+#: lane names that are another name of a role: a partner audit's client is the member
+#: company, whose users hold the applicant role
+ALIASES = {"client": "applicant"}
 
 
 def lane_to_role(lane: str | None, roles: tuple[str, ...]) -> str | None:
@@ -10,6 +13,7 @@ def lane_to_role(lane: str | None, roles: tuple[str, ...]) -> str | None:
         return None
     key = re.sub(r"[\s\-]+", "_", lane.strip().lower())
     for candidate in (key, key.removesuffix("s")):
+        candidate = ALIASES.get(candidate, candidate)
         if candidate in roles:
             return candidate
     return None

@@ -15,6 +15,7 @@ from app.models.membership import (
     Membership,
 )
 from app.models.notification import Notification, OutboxEmail, ReminderSent, SchedulerHeartbeat
+from app.models.partners import ChecklistItem, CorrectiveAction, SupplierLink
 from app.models.process import ProcessModel, ProcessVersion
 from app.models.user import Company, SignInFailures, User
 from app.models.web import Comment, Document, SavedFilter, TaskDraft
@@ -32,4 +33,6 @@ __all__ = [
     "SignInFailures",
     # issue 13 (living records)
     "CompanyOfficer", "CompanyRecordVersion",
+    # issue 12 (partner audits)
+    "ChecklistItem", "CorrectiveAction", "SupplierLink",
 ]

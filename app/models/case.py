@@ -13,6 +13,7 @@ from app.models.user import Company, User
 
 #: Variables a case sets itself: start data and start forms can never set them.
 RESERVED_VARIABLES = frozenset({"case_id", "company_id", "entity_type", "continued_from",
+                                "supplier_entity_type", "supplier_name",
                                 "membership_status", "tier", *MILESTONES})
 
 
@@ -23,6 +24,8 @@ class Case(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    #: the audited company of a partner audit (the case's company is the client)
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=CaseStatus.RUNNING, index=True)
     current_stage: Mapped[str | None] = mapped_column(String(200))
@@ -36,7 +39,8 @@ class Case(db.Model):
     #: optimistic concurrency: every write checks and bumps it.
     lock_version: Mapped[int] = mapped_column(default=1)
 
-    company: Mapped[Company] = relationship()
+    company: Mapped[Company] = relationship(foreign_keys=[company_id])
+    supplier: Mapped[Company | None] = relationship(foreign_keys=[supplier_id])
     process_version: Mapped[ProcessVersion] = relationship()
     state: Mapped["CaseState"] = relationship(uselist=False, lazy="raise")
 
@@ -75,6 +79,8 @@ class HumanTask(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     priority: Mapped[int] = mapped_column(default=50)
     form_key: Mapped[str | None] = mapped_column(String(200))
+    #: four eyes: ids of tasks of the same case whose performer may not take this one
+    separate_from: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

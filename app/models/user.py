@@ -8,9 +8,23 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
-#: Roles a user can hold. Lanes in the diagrams name the first three.
-ROLES = ("applicant", "case_worker", "specialist", "designer", "admin")
-TASK_ROLES = ("applicant", "case_worker", "specialist")
+#: Roles a user can hold. Lanes in the diagrams name the task roles.
+ROLES = ("applicant", "case_worker", "specialist", "designer", "admin", "auditor", "reviewer",
+         "supplier")
+TASK_ROLES = ("applicant", "case_worker", "specialist", "auditor", "reviewer", "supplier")
+#: roles whose users belong to one company and see only its cases
+COMPANY_ROLES = ("applicant", "supplier")
+#: roles that also work another role's queue: auditors review each other's reports (the
+#: four-eyes rule keeps an audit's own auditor off its review)
+ALSO_WORKS = {"auditor": ("reviewer",)}
+
+
+def roles_worked_by(role: str) -> tuple[str, ...]:
+    """The task roles whose queues a user of `role` works (admins: all of them)."""
+    if role == "admin":
+        return TASK_ROLES
+    own = (role,) if role in TASK_ROLES else ()
+    return own + ALSO_WORKS.get(role, ())
 
 ENTITY_TYPES = (
     "importer", "exporter", "customs_broker", "consolidator", "third_party_logistics",
@@ -29,6 +43,12 @@ class Company(db.Model):
     legal_name: Mapped[str] = mapped_column(String(200), index=True)
     trade_name: Mapped[str | None] = mapped_column(String(200))
     entity_type: Mapped[str] = mapped_column(String(40), index=True)
+    #: ISO 3166-1 alpha-2, where the company (an audited supplier's site) is
+    country: Mapped[str | None] = mapped_column(String(2))
+    address: Mapped[str | None] = mapped_column(String(300))
+    #: the supply-chain security program it belongs to (ctpat, aeo, other_mra, none) and its number
+    program: Mapped[str | None] = mapped_column(String(20))
+    program_number: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -44,6 +64,11 @@ class User(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    #: display name ("Ana Ruiz"); the username when unset
+    full_name: Mapped[str | None] = mapped_column(String(120))
+    #: preferred language (en, es) and time zone (IANA); None: from the browser
+    language: Mapped[str | None] = mapped_column(String(8))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     company: Mapped[Company | None] = relationship()
@@ -55,6 +80,10 @@ class User(db.Model):
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
 
     @property
     def is_admin(self) -> bool:

@@ -7,6 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.services import audit
+from app.services.jobs import notifications
 from app.services.membership import records
 from app.services.runtime import effects, persistence, state
 from app.services.tasks import inbox
@@ -17,11 +18,16 @@ def _forget_unsaved(session: Session, _previous_transaction) -> None:
     session.info.pop(persistence.PENDING, None)
 
 
+def _tell_assignee(task, assignee) -> None:
+    notifications.task_assigned(task, assignee, None)
+
+
 def init_app(app: Flask) -> None:
     """Give the app its runtime state and effect handlers; bind the session hooks."""
     runtime = state.init_app(app)
     effects.register(runtime.effects)
     records.register(runtime.effects)
+    runtime.on_assigned.append(_tell_assignee)
     audit.init_app(app)
     inbox.init_app(app)
     if not event.contains(Session, "after_soft_rollback", _forget_unsaved):

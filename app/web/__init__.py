@@ -6,7 +6,7 @@ from flask import Blueprint, Flask, g
 from flask_wtf.csrf import CSRFProtect
 
 from app.errors import is_htmx
-from app.web import auth, cases, dashboard, designer, filters, inbox, operations, tasks
+from app.web import auth, cases, dashboard, designer, filters, i18n, inbox, operations, tasks
 from app.web.session import login_manager
 
 csrf = CSRFProtect()
@@ -25,6 +25,7 @@ def init_app(app: Flask, *, csrf_exempt: tuple[Blueprint, ...] = ()) -> None:
     for module in (auth, inbox, tasks, cases, dashboard, designer, operations):
         app.register_blueprint(module.bp)
     filters.init_app(app)
+    i18n.init_app(app)
 
     @app.before_request
     def _forget_cached_user():

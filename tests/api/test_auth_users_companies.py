@@ -120,7 +120,7 @@ def test_token_signed_with_another_secret_is_refused(client, make_user, app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_admin_creates_every_role(staff, acme, client, role):
-    company_id = acme if role == "applicant" else None
+    company_id = acme if role in ("applicant", "supplier") else None
     response = staff["admin"].post("/api/v1/users", json={
         "username": f"new_{role}", "password": "s3cret-pass", "role": role,
         "email": f"{role}@example.test", "company_id": company_id})
@@ -163,7 +163,7 @@ def test_staff_user_with_a_company_is_refused(staff, acme):
         "username": "newbie", "password": "s3cret-pass", "role": "case_worker",
         "company_id": acme}), 422, "invalid")
 
-    assert error["details"] == {"company_id": ["only applicants belong to a company"]}
+    assert error["details"] == {"company_id": ["only applicants and supplier contacts belong to a company"]}
 
 
 def test_duplicate_username_is_refused(staff):

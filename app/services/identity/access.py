@@ -1,12 +1,16 @@
 """Who may see and act on what: one place for the 403 and 404 rules."""
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select, true
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Case, Company, HumanTask, User
+from app.models.enums import TaskState
+from app.models.user import COMPANY_ROLES, roles_worked_by
 from app.services.errors import Forbidden, NotFound
 
 STAFF_ROLES = ("case_worker", "specialist", "admin")
+#: the audit firm's people: they see partner-audit cases only
+AUDIT_ROLES = ("auditor", "reviewer")
 #: a task with its case (the access rule reads both), in one statement built once
 _TASK_WITH_CASE = (select(HumanTask).where(HumanTask.id == bindparam("task_id"))
                    .options(joinedload(HumanTask.case, innerjoin=True)))
@@ -19,15 +23,39 @@ def require_role(user: User, *roles: str) -> None:
 
 
 def visible_company_id(user: User) -> int | None:
-    """The only company an applicant may see, or None for staff (who see all)."""
-    return user.company_id if user.role == "applicant" else None
+    """The only company an applicant or supplier contact may see, or None for staff."""
+    return user.company_id if user.role in COMPANY_ROLES else None
+
+
+def case_scope(user: User) -> ColumnElement[bool]:
+    """The cases a user may see, as a condition on `Case`: a client's applicants their
+    company's cases, a supplier's contacts the audits of their site, the audit firm's people
+    partner audits, the program's staff every case."""
+    if user.role == "applicant":
+        return Case.company_id == user.company_id
+    if user.role == "supplier":
+        return Case.supplier_id == user.company_id
+    if user.role in AUDIT_ROLES:
+        return Case.supplier_id.is_not(None)
+    return true()
+
+
+def may_see_case(user: User, case: Case) -> bool:
+    """`case_scope` for one loaded case."""
+    if user.role == "applicant":
+        return case.company_id == user.company_id
+    if user.role == "supplier":
+        return case.supplier_id is not None and case.supplier_id == user.company_id
+    if user.role in AUDIT_ROLES:
+        return case.supplier_id is not None
+    return True
 
 
 def get_company(user: User, company_id: int) -> Company:
     """A company the user may see; another company's is simply not found."""
     company = db.session.get(Company, company_id)
     only = visible_company_id(user)
-    if company is None or (user.role == "applicant" and only != company_id):
+    if company is None or (only is not None and only != company_id):
         raise NotFound(f"company {company_id} not found")
     if user.role == "designer":
         raise Forbidden("designers do not work with companies' data")
@@ -42,7 +70,7 @@ def get_case(user: User, case_id: int) -> Case:
 def check_case_access(user: User, case: Case | None, case_id: int) -> Case:
     """The case if the user may see it: 404 when missing or another company's, 403 for roles
     that do not work on cases."""
-    if case is None or (user.role == "applicant" and case.company_id != user.company_id):
+    if case is None or not may_see_case(user, case):
         raise NotFound(f"case {case_id} not found")
     if user.role == "designer":
         raise Forbidden("designers do not work on cases")
@@ -50,13 +78,14 @@ def check_case_access(user: User, case: Case | None, case_id: int) -> Case:
 
 
 def check_task_access(user: User, task: HumanTask, case: Case) -> None:
-    """404 unless the user may see the task: its case, and for applicants only their own
-    role's tasks (staff tasks and what staff decided in them stay with staff)."""
+    """404 unless the user may see the task: its case, and for a company's people (client
+    applicants, supplier contacts) only their own role's tasks (what staff and auditors
+    decided stays with them)."""
     try:
         check_case_access(user, case, case.id)
     except NotFound:
         raise NotFound(f"task {task.id} not found") from None
-    if user.role == "applicant" and task.role != "applicant":
+    if user.role in COMPANY_ROLES and task.role != user.role:
         raise NotFound(f"task {task.id} not found")
 
 
@@ -70,8 +99,22 @@ def get_task(user: User, task_id: int) -> HumanTask:
 
 
 def check_may_work_on(user: User, task: HumanTask) -> None:
-    """Refuse (403) unless the task's lane is the user's role (admins may act on any task)."""
-    if user.role == "admin":
-        return
-    if user.role != task.role:
+    """Refuse (403) unless the user works the task's lane (admins may act on any task), and
+    the four-eyes rule: nobody takes a task whose `separateFrom` names one they performed."""
+    if user.role != "admin" and task.role not in roles_worked_by(user.role):
         raise Forbidden(f"task {task.id} belongs to the {task.role} role")
+    check_four_eyes(user, task)
+
+
+def check_four_eyes(user: User, task: HumanTask) -> None:
+    """403 when the user completed one of the case's tasks that `task.separate_from` names
+    (an audit's auditor may not approve its report), whatever their role."""
+    if not task.separate_from:
+        return
+    names = [name.strip() for name in task.separate_from.split(",") if name.strip()]
+    performed = db.session.scalar(select(HumanTask.title).where(
+        HumanTask.case_id == task.case_id, HumanTask.bpmn_id.in_(names),
+        HumanTask.state == TaskState.COMPLETED, HumanTask.completed_by_id == user.id).limit(1))
+    if performed is not None:
+        raise Forbidden(f"four eyes: you performed '{performed}' in this case, so someone else "
+                        f"must do '{task.title}'")

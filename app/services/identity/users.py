@@ -5,7 +5,7 @@ from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import Company, User
-from app.models.user import ROLES
+from app.models.user import COMPANY_ROLES, ROLES
 from app.services.errors import Invalid, Unauthorized
 from app.services.identity.access import require_role
 from app.services.runtime.unit_of_work import transaction
@@ -29,10 +29,10 @@ def create_user(actor: User | None, *, username: str, password: str, role: str,
     problems: dict[str, list[str]] = {}
     if role not in ROLES:
         problems["role"] = [f"must be one of {', '.join(ROLES)}"]
-    if role == "applicant" and company_id is None:
-        problems["company_id"] = ["an applicant must belong to a company"]
-    if role != "applicant" and company_id is not None:
-        problems["company_id"] = ["only applicants belong to a company"]
+    if role in COMPANY_ROLES and company_id is None:
+        problems["company_id"] = [f"a user with the {role} role must belong to a company"]
+    if role not in COMPANY_ROLES and company_id is not None:
+        problems["company_id"] = ["only applicants and supplier contacts belong to a company"]
     if company_id is not None and db.session.get(Company, company_id) is None:
         problems["company_id"] = [f"company {company_id} does not exist"]
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:

@@ -14,7 +14,8 @@ from app.services.errors import NotFound
 from app.services.jobs import mail
 from app.services.runtime.unit_of_work import transaction
 
-ROLE_LABELS = {"applicant": "Applicant", "case_worker": "Case worker", "specialist": "Specialist"}
+ROLE_LABELS = {"applicant": "Applicant", "case_worker": "Case worker", "specialist": "Specialist",
+               "auditor": "Auditor", "reviewer": "Report reviewer", "supplier": "Supplier"}
 
 
 def notify(user: User, kind: str, message: str, *, case_id: int | None = None,
@@ -37,8 +38,9 @@ def task_audience(task: HumanTask) -> list[User]:
         if assignee is not None and assignee.active:
             return [assignee]
     query = select(User).where(User.active.is_(True), User.role == task.role)
-    if task.role == "applicant":
-        company_id = db.session.scalar(select(Case.company_id).where(Case.id == task.case_id))
+    if task.role in ("applicant", "supplier"):
+        column = Case.company_id if task.role == "applicant" else Case.supplier_id
+        company_id = db.session.scalar(select(column).where(Case.id == task.case_id))
         query = query.where(User.company_id == company_id)
     return list(db.session.scalars(query.order_by(User.id)))
 

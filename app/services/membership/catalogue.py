@@ -225,7 +225,8 @@ def expand_form(form: dict[str, Any] | None, case: Case) -> dict[str, Any] | Non
     """Fill the form's generated groups (`properties.questionnaire`) for the case's company."""
     if not form or not any(_generator(c) for c in form.get("components", [])):
         return form
-    entity_type = case.company.entity_type
+    # a partner audit assesses the supplier, not the client
+    entity_type = (case.supplier or case.company).entity_type
     form = copy.deepcopy(form)
     for comp in form["components"]:
         kind = _generator(comp)

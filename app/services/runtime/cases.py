@@ -11,13 +11,14 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Case, Company, HumanTask, ProcessVersion, User
+from app.models import AuditEvent, Case, Company, HumanTask, ProcessVersion, SupplierLink, User
 from app.models.enums import AuditKind, CaseStatus, TaskState
 from app.models.types import utcnow
+from app.models.user import COMPANY_ROLES
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.forms.validation import validate_submission
-from app.services.identity.access import get_case, get_company, require_role, visible_company_id
+from app.services.identity.access import case_scope, get_case, get_company, require_role
 from app.services.repository.deployments import latest_version
 from app.services.runtime.state import forms_of
 from app.services.runtime.unit_of_work import case_work, keep_loaded, new_case_work
@@ -39,8 +40,10 @@ def start_case(actor: User | None, *, company_id: int, process_id: str | None = 
         data = start_data(version, data)
     else:
         company = db.session.get(Company, company_id)
+    supplier = _supplier(company, (data or {}).get("supplier_id"))
     # every column and the version given: answering with the case needs no reload
     case = Case(company_id=company.id, process_version=version,
+                supplier_id=supplier.id if supplier else None,
                 started_by_id=actor.id if actor else None, completed_at=None)
     with new_case_work(case, actor) as work:
         keep_loaded(version, version.process_model)  # immutable; the answer names them
@@ -48,9 +51,26 @@ def start_case(actor: User | None, *, company_id: int, process_id: str | None = 
         audit.record(AuditKind.CASE_STARTED, case_id=case.id, actor=actor,
                      process_id=version.process_model.process_id, version=version.version,
                      **extra)
+        subject = ({"supplier_name": supplier.legal_name,
+                    "supplier_entity_type": supplier.entity_type} if supplier else {})
         work.start({**(data or {}), "case_id": case.id, "company_id": company.id,
-                    "entity_type": company.entity_type})
+                    "entity_type": company.entity_type, **subject})
     return case
+
+
+def _supplier(client: Company, supplier_id: Any) -> Company | None:
+    """The audited supplier a case's start data names: one that serves the client (422
+    otherwise, the same for a supplier that does not exist, so ids leak nothing)."""
+    if supplier_id is None:
+        return None
+    link = None
+    if isinstance(supplier_id, int) and not isinstance(supplier_id, bool):
+        link = db.session.scalar(select(SupplierLink).where(
+            SupplierLink.client_id == client.id, SupplierLink.supplier_id == supplier_id))
+    if link is None:
+        raise Invalid("unknown supplier", {"supplier_id": [
+            f"{client.legal_name} has no supplier {supplier_id}"]})
+    return db.session.get(Company, supplier_id)
 
 
 def check_may_start(actor: User, version: ProcessVersion) -> None:
@@ -161,10 +181,9 @@ def case_detail(actor: User, case_id: int) -> CaseDetail:
 def list_cases(actor: User, *, status: str | None = None, company_id: int | None = None,
                page: int = 1, per_page: int = 50) -> tuple[list[Case], int]:
     """Cases the actor may see, newest first, with the total count."""
-    require_role(actor, "case_worker", "specialist", "applicant")
-    query = select(Case)
-    if actor.role == "applicant":
-        query = query.where(Case.company_id == visible_company_id(actor))
+    require_role(actor, "case_worker", "specialist", "applicant", "supplier", "auditor",
+                 "reviewer")
+    query = select(Case).where(case_scope(actor))
     if company_id is not None:
         query = query.where(Case.company_id == company_id)
     if status:
@@ -197,10 +216,10 @@ def case_events(actor: User, case_id: int) -> list[CaseEvent]:
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .outerjoin(HumanTask, HumanTask.id == AuditEvent.task_id)
         .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)).all()
-    redact = actor.role == "applicant"
+    redact = actor.role in COMPANY_ROLES
     return [CaseEvent(e.id, e.kind, e.at, name, e.task_id,
                       {k: v for k, v in e.details.items() if k != "data"}
-                      if redact and role not in (None, "applicant") else e.details)
+                      if redact and role not in (None, actor.role) else e.details)
             for e, name, role in rows]
 
 

@@ -6,7 +6,7 @@ and audit rows follow in the same transaction; the unit of work commits them.
 """
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, inspect, update
+from sqlalchemy import bindparam, delete, insert, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Case, CaseState, HumanTask, MessageSubscription, User
 from app.models.enums import AuditKind, CaseStatus, TaskState
 from app.models.types import utcnow
+from app.models.user import roles_worked_by
 from app.services import audit
 from app.services.jobs import wakeup
 from app.services.runtime.state import forms_of, runtime
@@ -118,15 +119,41 @@ def _sync_tasks(case: Case, instance: Instance, actor: User | None, now: datetim
     if not new:
         return
     forms = forms_of(case.process_version_id)
+    assignees = _assignees(new)
     ids = db.session.scalars(_INSERT_TASKS, [
         {"case_id": case.id, "engine_task_id": info.engine_task_id, "bpmn_id": info.bpmn_id,
          "title": info.title, "role": info.role, "due_at": info.due_at,
          "priority": info.priority, "state": TaskState.READY,
-         "form_key": info.form_key if info.form_key in forms else None, "created_at": now}
+         "form_key": info.form_key if info.form_key in forms else None, "created_at": now,
+         "separate_from": info.separate_from,
+         "assignee_id": assignees[info.assign_to].id if info.assign_to in assignees else None}
         for info in new]).all()
     for info, task_id in zip(new, ids, strict=True):
         audit.record(AuditKind.TASK_CREATED, case_id=case.id, task_id=task_id, actor=actor,
                      title=info.title, role=info.role, element=info.bpmn_id)
+        if info.assign_to in assignees:
+            _opened_assigned(case, task_id, info, assignees[info.assign_to])
+
+
+def _assignees(new: list) -> dict[str, User]:
+    """The active users `assignTo` names who work the task's role (others are ignored: the
+    task then waits in its queue)."""
+    names = {info.assign_to for info in new if info.assign_to}
+    if not names:
+        return {}
+    users = db.session.scalars(select(User).where(User.username.in_(names),
+                                                  User.active.is_(True)))
+    found = {user.username: user for user in users}
+    return {info.assign_to: found[info.assign_to] for info in new
+            if info.assign_to in found and info.role in roles_worked_by(found[info.assign_to].role)}
+
+
+def _opened_assigned(case: Case, task_id: int, info, assignee: User) -> None:
+    audit.record(AuditKind.TASK_ASSIGNED, case_id=case.id, task_id=task_id, actor=None,
+                 assignee=assignee.username)
+    task = db.session.get(HumanTask, task_id)
+    for hook in runtime().on_assigned:
+        hook(task, assignee)
 
 
 def _sync_subscriptions(case: Case, instance: Instance, new: bool) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.engine import InstanceCache, SpecCache
 from app.extensions import db
-from app.models import Case, ProcessVersion, User
+from app.models import Case, HumanTask, ProcessVersion, User
 
 EXTENSION = "safeport.runtime"
 
@@ -59,6 +59,9 @@ class RuntimeState:
     specs: SpecCache = field(default_factory=SpecCache)
     forms: dict[int, dict[str, Any]] = field(default_factory=dict)
     effects: EffectRegistry = field(default_factory=EffectRegistry)
+    #: called with (task row, assignee) when a task opens already assigned (`assignTo`), in the
+    #: transaction that opens it; bound in `setup` (notifications sit above the runtime)
+    on_assigned: list[Callable[[HumanTask, User], None]] = field(default_factory=list)
 
     def clear(self) -> None:
         """Forget every cached instance, spec and form (tests reuse ids)."""

@@ -9,15 +9,18 @@ from app.engine import DataTooLarge, TaskNotReady
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, User
 from app.models.enums import AuditKind, CaseStatus, TaskState
+from app.models.user import COMPANY_ROLES, roles_worked_by
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.forms.definition import form_variables
 from app.services.forms.schema import to_json_schema
 from app.services.forms.validation import validate_submission
 from app.services.identity.access import (
+    check_four_eyes,
     check_may_work_on,
     check_task_access,
     get_task,
+    may_see_case,
     require_role,
 )
 from app.services.identity.users import get_user_by_username
@@ -66,7 +69,7 @@ def task_detail(actor: User, task_id: int, *, resolved: bool = True) -> TaskView
         except TaskNotReady:
             data = None
     context = data if resolved else None
-    if data and actor.role == "applicant":  # the process's internal variables stay with staff
+    if data and actor.role in COMPANY_ROLES:  # the process's internal variables stay with staff
         shown = form_variables(form)
         data = {key: value for key, value in data.items() if key in shown}
     view = TaskView(task, form, to_json_schema(form, context) if form else None, data or {},
@@ -127,11 +130,15 @@ def assign(actor: User, task_id: int, username: str) -> HumanTask:
     assignee = get_user_by_username(username)
     if assignee is None or not assignee.active:
         raise Invalid("unknown user", {"username": [f"no active user '{username}'"]})
-    if assignee.role != task.role:
+    if task.role not in roles_worked_by(assignee.role) or assignee.role == "admin":
         raise Invalid("wrong role", {"username": [f"{username} does not hold the {task.role} "
                                                   "role"]})
-    if assignee.role == "applicant" and assignee.company_id != task.case.company_id:
+    if assignee.role in COMPANY_ROLES and not may_see_case(assignee, task.case):
         raise Invalid("wrong company", {"username": [f"{username} is not with this company"]})
+    try:
+        check_four_eyes(assignee, task)
+    except Forbidden as err:
+        raise Invalid("four eyes", {"username": [str(err)]}) from None
     with transaction():
         _set_assignee(task, assignee, only_if_free=False)
         audit.record(AuditKind.TASK_ASSIGNED, case_id=task.case_id, task_id=task.id,

@@ -15,9 +15,10 @@ from app.extensions import db
 from app.models import Case, Company, HumanTask, User
 from app.models.enums import CaseStatus, TaskState
 from app.models.types import utcnow
-from app.models.user import ENTITY_TYPES, TASK_ROLES
+from app.models.user import COMPANY_ROLES, ENTITY_TYPES, ROLES, TASK_ROLES, roles_worked_by
 from app.models.web import SavedFilter
 from app.services.errors import Forbidden, Invalid
+from app.services.identity.access import AUDIT_ROLES, case_scope
 from app.services.tasks.views import saved_filters
 
 SORTS = {"due": "Due date", "priority": "Priority", "created": "Newest"}
@@ -26,6 +27,8 @@ PER_PAGE = 25
 #: counts stop here ("1000+"): nobody pages through more, and counting 50,000 open tasks on
 #: every inbox view would cost more than the rest of the page.
 COUNT_CAP = 1000
+#: roles whose inbox is narrowed to the cases they may see (`access.case_scope`)
+SCOPED_ROLES = (*COMPANY_ROLES, *AUDIT_ROLES)
 STAGES_EXTENSION = "safeport.inbox_stages"
 
 
@@ -126,9 +129,7 @@ def parse_filters(args: dict[str, str]) -> tuple[Filters, dict[str, list[str]]]:
 
 def queues_of(actor: User) -> list[str]:
     """The role queues a user may open: their own role's, or every queue for admins."""
-    if actor.role == "admin":
-        return list(TASK_ROLES)
-    return [actor.role] if actor.role in TASK_ROLES else []
+    return list(roles_worked_by(actor.role))
 
 
 ORDERS = {  # NULLS LAST is PostgreSQL's own ascending order, so the inbox index serves it
@@ -162,10 +163,11 @@ def task_ids(actor: User, f: Filters | None = None, state: str = TaskState.READY
 
 def _filtered(actor: User, query: Select, f: Filters) -> Select:
     """Company scope (applicants see only their company) and the optional filters."""
-    if actor.role == "applicant" or f.stage or f.company_id or f.entity_type or f.q:
+    scoped = actor.role in SCOPED_ROLES
+    if scoped or f.stage or f.company_id or f.entity_type or f.q:
         query = query.join(Case, Case.id == HumanTask.case_id)
-    if actor.role == "applicant":
-        query = query.where(Case.company_id == actor.company_id)
+    if scoped:
+        query = query.where(case_scope(actor))
     if f.entity_type or f.q:
         query = query.join(Company, Company.id == Case.company_id)
     if f.case_id is not None:
@@ -263,7 +265,7 @@ def stages(actor: User) -> list[str]:
     """Stages that running cases are in, for the stage filter (cached for a minute: reading
     them means scanning every running case)."""
     company = actor.company_id if actor.role == "applicant" else None
-    key = company
+    key = (company, actor.role == "supplier")
     ttl = current_app.config["INBOX_STAGES_CACHE_SECONDS"]
     cache = current_app.extensions[STAGES_EXTENSION]
     cached = cache.get(key)
@@ -272,8 +274,8 @@ def stages(actor: User) -> list[str]:
     query = (select(Case.current_stage).where(Case.status == CaseStatus.RUNNING,
                                               Case.current_stage.is_not(None))
              .distinct().order_by(Case.current_stage).limit(100))
-    if company is not None:
-        query = query.where(Case.company_id == company)
+    if actor.role in SCOPED_ROLES:
+        query = query.where(case_scope(actor))
     found = list(db.session.scalars(query))
     if ttl > 0:
         cache[key] = (monotonic() + ttl, found)
@@ -293,7 +295,8 @@ def check_filters(errors: dict[str, list[str]]) -> None:
 
 def colleagues(actor: User, role: str) -> list[str]:
     """Usernames a case worker or admin may assign a task of `role` to (not applicants)."""
-    if actor.role not in ("case_worker", "admin") or role == "applicant":
+    if actor.role not in ("case_worker", "admin") or role in COMPANY_ROLES:
         return []
+    takers = [r for r in ROLES if role in roles_worked_by(r) and r != "admin"]
     return list(db.session.scalars(select(User.username).where(
-        User.role == role, User.active.is_(True)).order_by(User.username).limit(200)))
+        User.role.in_(takers), User.active.is_(True)).order_by(User.username).limit(200)))

@@ -63,8 +63,8 @@ def submissions(case: Case, reader: User) -> list[Submission]:
              .where(AuditEvent.case_id == case.id,
                     AuditEvent.kind == AuditKind.TASK_COMPLETED)
              .order_by(AuditEvent.id))
-    if reader.role == "applicant":
-        query = query.where(HumanTask.role == "applicant")
+    if reader.role in ("applicant", "supplier"):
+        query = query.where(HumanTask.role == reader.role)
     forms = forms_of(case.process_version_id)
     expanded: dict[str | None, dict | None] = {}
     found = []
