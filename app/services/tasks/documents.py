@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import User
+from app.models import Case, User
 from app.models.enums import AuditKind
 from app.models.web import Document
 from app.services import audit
@@ -32,6 +33,10 @@ ALLOWED = {
 }
 
 
+#: session.info key: files written in the current transaction, removed if it rolls back
+_UNSAVED = "safeport_unsaved_documents"
+
+
 def upload_dir() -> Path:
     """Where documents are stored (created on first use)."""
     path = Path(current_app.config["UPLOAD_DIR"])
@@ -45,7 +50,7 @@ def upload(actor: User, case_id: int, filename: str, stream: BinaryIO,
     case = get_case(actor, case_id)
     if actor.role == "designer":
         raise Forbidden("designers do not upload case documents")
-    name = os.path.basename((filename or "").replace("\\", "/")).strip()[:255]
+    name = _clean_name(filename)
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED:
         raise Invalid("this type of file is not accepted", {"file": [
@@ -63,20 +68,53 @@ def upload(actor: User, case_id: int, filename: str, stream: BinaryIO,
     if not magics and b"\x00" in content[:4096]:
         raise Invalid("the file's content does not match its type",
                       {"file": ["a text file must not contain binary data"]})
+    with transaction():
+        return _store(case.id, name, content, content_type, criterion, actor)
+
+
+def store_generated(case_id: int, filename: str, data: bytes,
+                    content_type: str = "application/pdf", *, criterion: str | None = None,
+                    by: User | None = None) -> Document:
+    """Store a document SafePort made (a rendered report or letter) on a case, in the
+    caller's transaction (it commits): no upload checks; `by` None is the system."""
+    if db.session.get(Case, case_id) is None:
+        raise NotFound(f"case {case_id} not found")
+    return _store(case_id, _clean_name(filename), data, content_type, criterion, by)
+
+
+def _clean_name(filename: str) -> str:
+    """The file's own name, without any directory part."""
+    return os.path.basename((filename or "").replace("\\", "/")).strip()[:255]
+
+
+def _store(case_id: int, name: str, content: bytes, content_type: str,
+           criterion: str | None, by: User | None) -> Document:
+    """Write the bytes under a random name and add their Document row and audit event to the
+    current transaction; the file is removed again if that transaction rolls back."""
     stored = secrets.token_hex(16)
-    (upload_dir() / stored).write_bytes(content)
-    document = Document(case_id=case.id, criterion=(criterion or None), original_name=name,
+    path = upload_dir() / stored
+    path.write_bytes(content)
+    session = db.session()
+    if not event.contains(session, "after_soft_rollback", _remove_unsaved_files):
+        event.listen(session, "after_soft_rollback", _remove_unsaved_files)
+        event.listen(session, "after_commit", _keep_saved_files)
+    session.info.setdefault(_UNSAVED, []).append(path)
+    document = Document(case_id=case_id, criterion=(criterion or None), original_name=name,
                         stored_name=stored, content_type=content_type, size=len(content),
-                        uploaded_by_id=actor.id)
-    try:
-        with transaction():
-            db.session.add(document)
-            audit.record(AuditKind.DOCUMENT_UPLOADED, case_id=case.id, actor=actor, name=name,
-                         criterion=criterion or None)
-    except Exception:
-        (upload_dir() / stored).unlink(missing_ok=True)
-        raise
+                        uploaded_by_id=by.id if by else None)
+    db.session.add(document)
+    audit.record(AuditKind.DOCUMENT_UPLOADED, case_id=case_id, actor=by, name=name,
+                 criterion=criterion or None)
     return document
+
+
+def _remove_unsaved_files(session: Session, _previous_transaction) -> None:
+    for path in session.info.pop(_UNSAVED, ()):
+        path.unlink(missing_ok=True)
+
+
+def _keep_saved_files(session: Session) -> None:
+    session.info.pop(_UNSAVED, None)
 
 
 def list_documents(actor: User, case_id: int) -> list[Document]:
