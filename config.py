@@ -23,6 +23,17 @@ PERIOD_DEFAULTS = {
     "SAFEPORT_REMINDER_LEAD_TIMES": "P30D,P7D,P1D",
     "SAFEPORT_VALIDATION_NOTICE_LEAD_TIME": "P30D",
     "SAFEPORT_REQUIRED_ACTION_RESPONSE_PERIOD": "P90D",
+    # business-partner audits (an audit firm's practice, not a statute): how long a quote holds,
+    # the supplier's time for the self-assessment and for its corrective action plan
+    "SAFEPORT_QUOTE_PERIOD": "P14D",
+    "SAFEPORT_SELF_ASSESSMENT_PERIOD": "P30D",
+    "SAFEPORT_CORRECTIVE_PLAN_PERIOD": "P30D",
+    # the next audit of a supplier by its risk rating (a critical finding counts as high risk),
+    # and how long before it the client is reminded
+    "SAFEPORT_REAUDIT_HIGH_RISK": "P365D",
+    "SAFEPORT_REAUDIT_MEDIUM_RISK": "P730D",
+    "SAFEPORT_REAUDIT_LOW_RISK": "P1095D",
+    "SAFEPORT_REAUDIT_REMINDER_LEAD": "P60D",
 }
 
 #: Bounds of every script, condition and expression evaluation, and of case data (issue 15):

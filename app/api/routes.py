@@ -83,7 +83,8 @@ def start_case(body):
 
 
 @endpoint("/cases", query=s.CaseQuery(), response=s.CaseList(),
-          roles=("case_worker", "specialist", "applicant"), tag="cases")
+          roles=("case_worker", "specialist", "applicant", "supplier", "auditor", "reviewer"),
+          tag="cases")
 def list_cases(query):
     """Cases, newest first, filtered by status and company."""
     items, total = cases.list_cases(current_user(), **query)

@@ -72,3 +72,8 @@ class AuditKind(StrEnum):
     DEADLINE_ESCALATED = "deadline_escalated"
     DOCUMENT_UPLOADED = "document_uploaded"
     COMMENT_ADDED = "comment_added"
+    # partner audits (issue 12)
+    MAIL_SENT = "mail_sent"
+    AUDIT_REPORT_ISSUED = "audit_report_issued"
+    CORRECTIVE_ACTIONS_RECORDED = "corrective_actions_recorded"
+    AUDIT_CLOSED = "audit_closed"

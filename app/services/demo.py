@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Case, Company, HumanTask, User
 from app.models.enums import TaskState
+from app.services.audits.demo import seed_audits
 from app.services.errors import NotFound
 from app.services.identity.users import create_user
 from app.services.membership.catalogue import (
@@ -70,16 +71,15 @@ def seed_demo() -> list[str]:
             break  # no lifecycle deployed yet
         _advance(case.id, company, identifiers, stage, people)
         done.append(f"case {case.id} for {company.legal_name} (at {stage})")
+    try:
+        done += seed_audits(DEMO_PASSWORD, companies[0], people)
+    except NotFound:
+        pass  # partner_audit not deployed
     return done
 
 
 def _complete(actor: User, case_id: int, bpmn_id: str, data: dict[str, Any]) -> None:
-    task = db.session.scalar(select(HumanTask).where(
-        HumanTask.case_id == case_id, HumanTask.bpmn_id == bpmn_id,
-        HumanTask.state == TaskState.READY))
-    if task is None:
-        raise RuntimeError(f"demo: task {bpmn_id} is not open in case {case_id}")
-    tasks.complete(actor, task.id, data)
+    tasks.complete(actor, tasks.open_task(case_id, bpmn_id).id, data)
 
 
 def _answers(company: Company, kind: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.services import audit
+from app.services.audits import effects as audit_effects
 from app.services.jobs import notifications
 from app.services.membership import records
 from app.services.runtime import effects, persistence, state
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     runtime = state.init_app(app)
     effects.register(runtime.effects)
     records.register(runtime.effects)
+    audit_effects.register(runtime.effects)
     runtime.on_assigned.append(_tell_assignee)
     audit.init_app(app)
     inbox.init_app(app)

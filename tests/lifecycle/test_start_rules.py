@@ -82,10 +82,10 @@ def test_start_data_is_checked_by_the_start_form_and_reserved_variables_stay(sta
 def test_deploy_refuses_unknown_starters_and_start_forms_with_reserved_fields(staff, tmp_path,
                                                                               app):
     designer = staff["designer"]
-    unknown = _deploy(designer, STARTED_WITH_FORM.format(pid="p1", starters="auditor",
+    unknown = _deploy(designer, STARTED_WITH_FORM.format(pid="p1", starters="inspector",
                                                          form="timer_wait_start"))
     assert unknown.status_code == 422
-    assert "startableBy names unknown role 'auditor'" in str(unknown.get_json()["details"])
+    assert "startableBy names unknown role 'inspector'" in str(unknown.get_json()["details"])
     (tmp_path / "sneaky_start.form").write_text(
         '{"type": "default", "id": "sneaky_start", "components": [{"type": "textfield", '
         '"key": "company_id", "label": "Company"}, {"type": "textfield", "key": "tier", '

@@ -64,6 +64,8 @@ def _supplier(client: Company, supplier_id: Any) -> Company | None:
     if supplier_id is None:
         return None
     link = None
+    if isinstance(supplier_id, float) and supplier_id.is_integer():
+        supplier_id = int(supplier_id)  # a form's number field
     if isinstance(supplier_id, int) and not isinstance(supplier_id, bool):
         link = db.session.scalar(select(SupplierLink).where(
             SupplierLink.client_id == client.id, SupplierLink.supplier_id == supplier_id))

@@ -11,7 +11,7 @@ from app.models import AuditEvent, HumanTask, User
 from app.models.enums import AuditKind, CaseStatus, TaskState
 from app.models.user import COMPANY_ROLES, roles_worked_by
 from app.services import audit
-from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.forms.definition import form_variables
 from app.services.forms.schema import to_json_schema
 from app.services.forms.validation import validate_submission
@@ -193,6 +193,16 @@ def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
         mark_completed(task, actor)
         audit.record(AuditKind.TASK_COMPLETED, case_id=case.id, task_id=task.id, actor=actor,
                      title=task.title, stage=case.current_stage, data=data)
+    return task
+
+
+def open_task(case_id: int, bpmn_id: str) -> HumanTask:
+    """The case's ready task with that BPMN id (for walks such as the demo); 404 if none."""
+    task = db.session.scalar(select(HumanTask).where(
+        HumanTask.case_id == case_id, HumanTask.bpmn_id == bpmn_id,
+        HumanTask.state == TaskState.READY).limit(1))
+    if task is None:
+        raise NotFound(f"task {bpmn_id} is not open in case {case_id}")
     return task
 
 

@@ -76,6 +76,8 @@ class InboxRow:
     priority: int
     created_at: datetime
     case_status: str
+    #: the audited supplier of a partner audit (the company above is its client)
+    supplier: str | None = None
     urgency: str = ""  # "overdue", "due-soon" or ""
 
 
@@ -238,15 +240,17 @@ def inbox_page(actor: User, f: Filters, per_page: int = PER_PAGE) -> InboxPage:
     page = f.page if total > COUNT_CAP else min(f.page, pages)
     page_ids = ids.order_by(*order).limit(per_page).offset((page - 1) * per_page).subquery()
     assignee = User.__table__.alias("assignee")
+    supplier = Company.__table__.alias("supplier")
     rows = db.session.execute(
         select(HumanTask.id, HumanTask.title, HumanTask.role, HumanTask.case_id,
                Company.id, Company.legal_name, Company.entity_type, Case.current_stage,
                assignee.c.username, HumanTask.assignee_id, HumanTask.due_at,
-               HumanTask.priority, HumanTask.created_at, Case.status)
+               HumanTask.priority, HumanTask.created_at, Case.status, supplier.c.legal_name)
         .join(page_ids, page_ids.c.id == HumanTask.id)
         .join(Case, Case.id == HumanTask.case_id)
         .join(Company, Company.id == Case.company_id)
         .outerjoin(assignee, assignee.c.id == HumanTask.assignee_id)
+        .outerjoin(supplier, supplier.c.id == Case.supplier_id)
         .order_by(*order)).all()
     now = utcnow()
     items = [InboxRow(*row) for row in rows]
