@@ -28,6 +28,25 @@ class AuditWorld:
     reviewer: Api
 
 
+@pytest.fixture(autouse=True)
+def _uploads(app, tmp_path, monkeypatch):
+    """Reports and uploads go to a fresh folder."""
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+
+
+@pytest.fixture
+def web_as(app):
+    """A web test client signed in through the login form as `username`."""
+
+    def sign_in(username: str):
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": "password-1"})
+        assert response.status_code == 302, response.data[:300]
+        return client
+
+    return sign_in
+
+
 @pytest.fixture
 def audit_world(app, staff, make_user, login):
     """Deployed diagrams, the sample catalogue, a client (Acme) with a supplier (a Mexican

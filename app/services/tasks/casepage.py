@@ -10,6 +10,7 @@ from app.models import AuditEvent, Case, HumanTask, ProcessVersion, User
 from app.models.enums import AuditKind, CaseStatus, TaskState
 from app.models.membership import Membership
 from app.models.web import Comment, Document
+from app.services.audits.summary import AuditSummary, audit_summary
 from app.services.errors import NotFound
 from app.services.identity.access import get_case, get_company
 from app.services.runtime import unit_of_work as instances
@@ -37,12 +38,13 @@ class CasePage:
     #: submitted work by stage, in the order the stages were worked: (stage, submissions)
     work: list[tuple[str, list[Submission]]] = field(default_factory=list)
     evidence: dict[str, list[Document]] = field(default_factory=dict)
+    #: a partner audit's supplier and corrective actions (None for other cases)
+    audit: AuditSummary | None = None
 
 
 def case_page(actor: User, case_id: int) -> CasePage:
     """A case the actor may see, with all that its page shows."""
     case = get_case(actor, case_id)
-    get_company(actor, case.company_id)
     open_tasks = list(db.session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.state == TaskState.READY).order_by(HumanTask.id)))
     rows = db.session.execute(
@@ -56,8 +58,9 @@ def case_page(actor: User, case_id: int) -> CasePage:
     for done in submissions(case, actor):
         work.setdefault(done.stage or "Other", []).append(done)
     return CasePage(case, open_tasks, [TimelineEntry(e, name) for e, name in rows],
-                    documents, comments, membership_record(case), list(work.items()),
-                    evidence(case))
+                    documents, comments,
+                    membership_record(case) if case.supplier_id is None else [],
+                    list(work.items()), evidence(case), audit_summary(case))
 
 
 def membership_record(case: Case) -> list[tuple[str, Any]]:
