@@ -35,7 +35,7 @@ run: install
 	@if [ "$${SAFEPORT_DEMO:-1}" = "1" ]; then SAFEPORT_ENV=development SAFEPORT_DEMO=1 $(BIN)/flask seed-demo; fi
 	@echo
 	@echo "SafePort runs at http://127.0.0.1:$(PORT)/  (API: /api/v1, health: /healthz)"
-	@if [ "$${SAFEPORT_DEMO:-1}" = "1" ]; then echo "Demo logins (password 'safeport'): admin, caseworker, specialist, designer, applicant"; fi
+	@if [ "$${SAFEPORT_DEMO:-1}" = "1" ]; then echo "Demo logins (password 'safeport'): admin, caseworker, specialist, designer, applicant, auditor, reviewer, supplier"; fi
 	@# The scheduler (timers, reminders, email) runs beside the web server and stops with it.
 	SAFEPORT_ENV=development SAFEPORT_DEMO=$${SAFEPORT_DEMO:-1} \
 	SCHEDULER_MAX_SLEEP=$${SCHEDULER_MAX_SLEEP:-5} $(BIN)/flask scheduler run & sched=$$!; \
