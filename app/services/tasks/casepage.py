@@ -39,8 +39,8 @@ class CasePage:
     evidence: dict[str, list[Document]] = field(default_factory=dict)
 
 
-def case_page(actor: User, case_id: int) -> CasePage:
-    """A case the actor may see, with all that its page shows."""
+def case_page(actor: User, case_id: int, language: str = "en") -> CasePage:
+    """A case the actor may see, with all that its page shows (forms in `language`)."""
     case = get_case(actor, case_id)
     get_company(actor, case.company_id)
     open_tasks = list(db.session.scalars(select(HumanTask).where(
@@ -53,7 +53,7 @@ def case_page(actor: User, case_id: int) -> CasePage:
     comments = list(db.session.scalars(select(Comment).where(Comment.case_id == case.id)
                                        .order_by(Comment.id)))
     work: dict[str, list[Submission]] = {}
-    for done in submissions(case, actor):
+    for done in submissions(case, actor, language):
         work.setdefault(done.stage or "Other", []).append(done)
     return CasePage(case, open_tasks, [TimelineEntry(e, name) for e, name in rows],
                     documents, comments, membership_record(case), list(work.items()),
