@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: install chromium run serve-prod test test-sqlite test-postgres lint bench bench-load bench-throughput clean
+.PHONY: install translations chromium run serve-prod test test-sqlite test-postgres lint bench bench-load bench-throughput clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,25 @@ $(STATIC)/vendor/.installed: $(STATIC)/package.json $(STATIC)/package-lock.json 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium; }
 
-install: $(VENV)/.installed $(STATIC)/vendor/.installed
+# Translations (Flask-Babel): app/translations/<lang>/LC_MESSAGES/messages.po holds the words,
+# messages.mo is what the app reads. The .mo is committed too, so every way of starting the app
+# (make, plain pytest in a fresh checkout, gunicorn in production) speaks Spanish without a
+# build step; tests/web/test_i18n.py fails when it no longer matches its .po. `make install`
+# compiles it again whenever the .po is newer; `make translations` extracts the messages
+# (babel.cfg: code, templates, emails, diagram names), updates every .po and compiles.
+TRANSLATIONS := app/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS) -l $* -D messages
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output \
+		--project SafePort -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -D messages \
+		-w 100 --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS) -D messages
+
+install: $(VENV)/.installed $(STATIC)/vendor/.installed $(MO_FILES)
 
 run: install
 	SAFEPORT_ENV=development $(BIN)/flask db upgrade

@@ -138,7 +138,9 @@ def list_tasks(query):
 def get_task(task_id, query):
     """A task with its form as JSON Schema 2020-12 (resolved for its data) and its data;
     a completed task with what was submitted, by whom and when."""
-    return tasks.task_detail(current_user(), task_id, resolved=query["resolved"])
+    language = request.accept_languages.best_match(("en", "es")) or "en"  # English unless asked
+    return tasks.task_detail(current_user(), task_id, resolved=query["resolved"],
+                             language=language)
 
 
 @endpoint("/tasks/<int:task_id>/claim", "POST", response=s.TaskOut(), tag="tasks")

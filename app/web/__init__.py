@@ -3,6 +3,7 @@
 Views parse input, call one service and render a template; services decide and commit.
 """
 from flask import Blueprint, Flask, g
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
 
 from app.errors import is_htmx
@@ -18,6 +19,7 @@ def init_app(app: Flask, *, csrf_exempt: tuple[Blueprint, ...] = ()) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
+    login_manager.localize_callback = gettext  # flashed in the visitor's language
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     for blueprint in csrf_exempt:

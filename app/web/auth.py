@@ -2,10 +2,12 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.services.errors import Invalid, Unauthorized
-from app.services.identity import signin
+from app.services.identity import signin, users
+from app.web.i18n import LANGUAGES, SESSION_KEY, current_language
 from app.web.session import WebUser, actor, start_page
 
 bp = Blueprint("auth", __name__)
@@ -41,8 +43,11 @@ def login():
         except Unauthorized as err:
             return render_template("auth/login.html", username=username,
                                    error=err.message), 401
+        chosen = session.get(SESSION_KEY)  # the sign-in page's language switch
         session.clear()  # no session fixation: a fresh session for the signed-in user
         session.permanent = True
+        if chosen in LANGUAGES:
+            session[SESSION_KEY] = chosen
         login_user(WebUser(user))
         return redirect(_safe_next(request.args.get("next")) or start_page(user))
     return render_template("auth/login.html", username=username, error=None)
@@ -52,9 +57,12 @@ def login():
 @login_required
 def logout():
     """Sign out (POST with the CSRF token, so no other site can sign you out)."""
+    language = current_language()
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    session[SESSION_KEY] = language  # the sign-in page stays in the language just used
+    with force_locale(language):
+        flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -72,7 +80,19 @@ def password():
             errors = err.details
         else:
             login_user(WebUser(user))  # the session id follows the new password
-            flash("Your password is changed. Other sessions and API tokens are signed out.",
-                  "info")
+            flash(gettext("Your password is changed. Other sessions and API tokens are signed "
+                          "out."), "info")
             return redirect(start_page(user))
     return render_template("auth/password.html", errors=errors), (422 if errors else 200)
+
+
+@bp.post("/language")
+def language():
+    """Switch the pages' language: kept on the signed-in user, in the session otherwise."""
+    chosen = request.form.get("language", "")
+    if chosen in LANGUAGES:
+        if current_user.is_authenticated:
+            users.set_preferences(actor(), language=chosen)
+        session[SESSION_KEY] = chosen
+    home = url_for("auth.home") if current_user.is_authenticated else url_for("auth.login")
+    return redirect(_safe_next(request.form.get("next")) or home)

@@ -1,11 +1,14 @@
 """Case pages: record, open tasks, timeline, documents, comments and the process diagram."""
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import login_required
 
 from app.services.errors import Invalid
 from app.services.membership import living_record
 from app.services.runtime import cases
 from app.services.tasks import casepage, comments, documents
+from app.web.i18n import current_language
+from app.web.messages import localize
 from app.web.session import actor
 
 bp = Blueprint("cases", __name__)
@@ -40,7 +43,8 @@ def my_company():
 @login_required
 def show(case_id: int):
     """One case with everything about it."""
-    return render_template("cases/show.html", page=casepage.case_page(actor(), case_id),
+    return render_template("cases/show.html",
+                           page=casepage.case_page(actor(), case_id, current_language()),
                            errors={})
 
 
@@ -67,7 +71,9 @@ def comment(case_id: int):
     try:
         comments.add_comment(actor(), case_id, request.form.get("body", ""))
     except Invalid as err:
-        flash(f"Comment not added: {'; '.join(sum(err.details.values(), []))}", "error")
+        flash(gettext("Comment not added: %(problems)s",
+                      problems="; ".join(localize(m) for m in sum(err.details.values(), []))),
+              "error")
     return redirect(url_for("cases.show", case_id=case_id) + "#comments")
 
 
@@ -81,10 +87,11 @@ def upload(case_id: int):
                                     file.stream if file else _Empty(),
                                     request.form.get("criterion") or None)
     except Invalid as err:
-        flash(f"Not uploaded: {err.message} ({'; '.join(sum(err.details.values(), []))}).",
+        flash(gettext("Not uploaded: %(reason)s (%(problems)s).", reason=localize(err.message),
+                      problems="; ".join(localize(m) for m in sum(err.details.values(), []))),
               "error")
     else:
-        flash(f"Uploaded {document.original_name}.", "info")
+        flash(gettext("Uploaded %(name)s.", name=document.original_name), "info")
     return redirect(url_for("cases.show", case_id=case_id) + "#documents")
 
 

@@ -1,11 +1,14 @@
-"""Template filters: Markdown made safe, dates in words, and human labels for coded values."""
+"""Template filters: Markdown made safe, dates in words, and human labels for coded values,
+in the page's language."""
 from datetime import datetime
 
 import nh3
+from flask_babel import gettext, ngettext
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from app.models.types import utcnow
+from app.web import labels, messages
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 _ALLOWED_TAGS = {"p", "strong", "em", "code", "pre", "ul", "ol", "li", "a", "br", "h3", "h4",
@@ -28,20 +31,21 @@ def in_words(moment: datetime | None, now: datetime | None = None) -> str:
     days = abs(delta).days
     if abs(seconds) < 86400:
         hours = int(abs(seconds) // 3600)
-        amount = f"{hours} hour{'s' if hours != 1 else ''}" if hours else "less than an hour"
+        amount = (ngettext("%(num)d hour", "%(num)d hours", hours) if hours
+                  else gettext("less than an hour"))
     else:
-        amount = f"{days} day{'s' if days != 1 else ''}"
-    return f"in {amount}" if seconds >= 0 else f"overdue by {amount}"
-
-
-def label(value: object) -> str:
-    """A coded value for people: "customs_broker" -> "Customs broker"."""
-    text = str(value or "").replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
+        amount = ngettext("%(num)d day", "%(num)d days", days)
+    if seconds >= 0:
+        return gettext("in %(amount)s", amount=amount)
+    return gettext("overdue by %(amount)s", amount=amount)
 
 
 def init_app(app) -> None:
     """Register the filters."""
     app.add_template_filter(markdown, "markdown")
     app.add_template_filter(in_words, "in_words")
-    app.add_template_filter(label, "label")
+    app.add_template_filter(labels.label, "label")
+    app.add_template_filter(labels.term, "term")
+    # text from a diagram (a task's title, a stage's name) or a service's message, in the
+    # page's language when the catalogue has it
+    app.add_template_filter(messages.localize, "tr")

@@ -8,6 +8,7 @@ not parse is passed on as text and comes back as a field error.
 import math
 from typing import Any
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 MAX_LIST_ITEMS = 200
@@ -93,9 +94,9 @@ def error_list(form: dict[str, Any] | None, errors: dict[str, list[str]]
         generic = ".".join(part for part in key.split(".") if not part.isdigit())
         items = [int(part) + 1 for part in key.split(".") if part.isdigit()]
         label = labels.get(generic) or (key.replace("_", " ").capitalize() if key != "_schema"
-                                        else "The form")
+                                        else gettext("The form"))
         if items:
-            label += " (" + ", ".join(f"item {n}" for n in items) + ")"
+            label += " (" + ", ".join(gettext("item %(n)s", n=n) for n in items) + ")"
         found.append((key, label, " ".join(messages)))
     order = list(labels)
     found.sort(key=lambda row: order.index(row[0]) if row[0] in order else len(order))

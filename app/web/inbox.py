@@ -2,12 +2,14 @@
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_required
 
 from app.models.user import ENTITY_TYPES
 from app.services.tasks import actions as tasks
 from app.services.tasks import inbox as worklist
 from app.services.tasks import views
+from app.web.labels import term
 from app.web.session import actor
 
 bp = Blueprint("inbox", __name__)
@@ -51,7 +53,7 @@ def _done(message: str):
 def claim(task_id: int):
     """Claim a task of one's role."""
     task = tasks.claim(actor(), task_id)
-    return _done(f"You hold “{task.title}” now.")
+    return _done(gettext("You hold “%(title)s” now.", title=gettext(task.title)))
 
 
 @bp.post("/tasks/<int:task_id>/release")
@@ -59,7 +61,8 @@ def claim(task_id: int):
 def release(task_id: int):
     """Give a claimed task back to its queue."""
     task = tasks.unclaim(actor(), task_id)
-    return _done(f"“{task.title}” is back in the {task.role.replace('_', ' ')} queue.")
+    return _done(gettext("“%(title)s” is back in the %(role)s queue.", title=gettext(task.title),
+                         role=term(task.role)))
 
 
 @bp.post("/tasks/<int:task_id>/assign")
@@ -67,7 +70,8 @@ def release(task_id: int):
 def assign(task_id: int):
     """Assign a task to a colleague (case workers and admins)."""
     task = tasks.assign(actor(), task_id, request.form.get("username", ""))
-    return _done(f"“{task.title}” is assigned to {request.form.get('username')}.")
+    return _done(gettext("“%(title)s” is assigned to %(name)s.", title=gettext(task.title),
+                         name=request.form.get("username")))
 
 
 @bp.post("/inbox/views")
@@ -76,7 +80,7 @@ def save_view():
     """Save the current filters under a name."""
     saved = views.save_filter(actor(), request.form.get("name", ""),
                                  request.form.get("query", ""))
-    flash(f"Saved the view “{saved.name}”.", "info")
+    flash(gettext("Saved the view “%(name)s”.", name=saved.name), "info")
     return redirect(url_for("inbox.index") + "?" + saved.query)
 
 
@@ -85,5 +89,5 @@ def save_view():
 def delete_view(view_id: int):
     """Forget a saved view."""
     views.delete_filter(actor(), view_id)
-    flash("The saved view is gone.", "info")
+    flash(gettext("The saved view is gone."), "info")
     return redirect(url_for("inbox.index"))

@@ -1,28 +1,31 @@
 """The task page: the task's form beside its case, drafts, completion with field errors."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_required
 
 from app.services.errors import Conflict, Invalid
 from app.services.tasks import drafts, taskpage
 from app.web import formdata
+from app.web.i18n import current_language
+from app.web.messages import localize, localize_errors
 from app.web.session import actor
 
 bp = Blueprint("tasks", __name__)
 
 
 def _render(page, values, errors=None, conflict=None, status=200):
-    errors = errors or {}
+    errors = localize_errors(errors or {}, page.messages)
     return render_template("tasks/task.html", page=page, task=page.view.task,
                            form=page.view.form, values=values, errors=errors,
                            problems=formdata.error_list(page.view.form, errors),
-                           conflict=conflict), status
+                           conflict=localize(conflict) if conflict else None), status
 
 
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def show(task_id: int):
     """A task with its form, prefilled from the user's draft or the task's data."""
-    page = taskpage.task_page(actor(), task_id)
+    page = taskpage.task_page(actor(), task_id, current_language())
     return _render(page, page.values)
 
 
@@ -30,13 +33,13 @@ def show(task_id: int):
 @login_required
 def submit(task_id: int):
     """Save a draft or complete the task; errors re-render the form with what was typed."""
-    page = taskpage.task_page(actor(), task_id)
+    page = taskpage.task_page(actor(), task_id, current_language())
     values = formdata.parse(page.view.form, request.form)
     action = request.form.get("action", "complete")
     try:
         if action == "draft":
             drafts.save_draft(actor(), task_id, values)
-            flash("Draft saved. It is here when you come back.", "info")
+            flash(gettext("Draft saved. It is here when you come back."), "info")
             return redirect(url_for("tasks.show", task_id=task_id))
         task = drafts.complete(actor(), task_id, values)
     except Invalid as err:
@@ -44,7 +47,7 @@ def submit(task_id: int):
         return _render(page, values, errors=details, status=422)
     except Conflict as err:
         return _render(page, values, conflict=err.message, status=409)
-    flash(f"“{task.title}” is complete.", "info")
+    flash(gettext("“%(title)s” is complete.", title=gettext(task.title)), "info")
     if action == "complete_next":
         next_id = drafts.next_task_id(actor(), task)
         if next_id is not None:

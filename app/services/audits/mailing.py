@@ -1,18 +1,15 @@
 """Emails of a partner audit, to the parties of the case, each in the recipient's language.
 
-The text lives in `app/templates/mail/<template>.txt` (first line the subject, then a blank
-line, then the body) and goes through Flask-Babel, so a Spanish-speaking supplier contact
-reads it in Spanish.
+The text lives in `app/templates/mail/<template>.txt` (`jobs.letters`: first line the
+subject), so a Spanish-speaking supplier contact reads it in Spanish.
 """
 from typing import Any
 
-from flask import current_app
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, User
-from app.services.jobs import notifications
+from app.services.jobs import letters, notifications
 
 #: who a script may write to, and the users that means for a case
 PARTIES = ("client", "supplier", "case_workers")
@@ -33,24 +30,13 @@ def recipients(case: Case, party: str) -> list[User]:
     return list(db.session.scalars(query.where(User.active.is_(True)).order_by(User.id)))
 
 
-def render(template: str, recipient: User, case: Case, params: dict[str, Any]) -> tuple[str, str]:
-    """(subject, body) of a mail template for one recipient, in their language."""
-    with force_locale(recipient.language or "en"):
-        # the app's Jinja environment without the page context processors: the scheduler
-        # sends these outside any request
-        text = current_app.jinja_env.get_template(f"mail/{template}.txt").render(
-            case=case, client=case.company, supplier=case.supplier, recipient=recipient,
-            **params)
-    subject, _, body = text.strip().partition("\n")
-    return subject.strip(), body.strip() + "\n"
-
-
 def send(case: Case, party: str, template: str, params: dict[str, Any], *,
          kind: str = "audit_mail") -> int:
     """Notify every user of a party (in-app, and by email through the outbox), in the
     caller's transaction; the number of people written to."""
     people = recipients(case, party)
     for person in people:
-        subject, body = render(template, person, case, params)
+        subject, body = letters.render(template, person, case=case, client=case.company,
+                                       supplier=case.supplier, **params)
         notifications.notify(person, kind, subject, case_id=case.id, email_body=body)
     return len(people)

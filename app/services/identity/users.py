@@ -1,4 +1,7 @@
-"""Users: creation and API tokens (password sign-in is `signin`)."""
+"""Users: creation, API tokens and preferences (password sign-in is `signin`)."""
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
@@ -69,3 +72,36 @@ def user_for_token(token: str) -> User:
 def get_user_by_username(username: str) -> User | None:
     """A user by name, or None."""
     return db.session.scalar(select(User).where(User.username == username))
+
+
+#: the languages people may choose (English is the source, Spanish the translation)
+LANGUAGES = ("en", "es")
+_KEEP: Any = object()
+
+
+def set_preferences(actor: User, *, language: Any = _KEEP, time_zone: Any = _KEEP) -> User:
+    """Change one's own language ("en", "es"; None: the browser's) and time zone (an IANA
+    name such as "America/Mexico_City"; None: UTC); what is not given stays."""
+    problems: dict[str, list[str]] = {}
+    if language is not _KEEP and language is not None and language not in LANGUAGES:
+        problems["language"] = [f"must be one of {', '.join(LANGUAGES)}"]
+    if time_zone is not _KEEP and time_zone is not None and not _known_zone(time_zone):
+        problems["time_zone"] = ["is not a known time zone (IANA name, e.g. America/Mexico_City)"]
+    if problems:
+        raise Invalid("the preferences were not changed", problems)
+    with transaction():
+        if language is not _KEEP:
+            actor.language = language
+        if time_zone is not _KEEP:
+            actor.time_zone = time_zone
+    return actor
+
+
+def _known_zone(name: object) -> bool:
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True

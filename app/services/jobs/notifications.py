@@ -4,6 +4,7 @@
 caller's transaction: the caller commits them together with the change they announce.
 """
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -11,7 +12,7 @@ from app.extensions import db
 from app.models import Case, HumanTask, Notification, User
 from app.models.types import utcnow
 from app.services.errors import NotFound
-from app.services.jobs import mail
+from app.services.jobs import letters, mail
 from app.services.runtime.unit_of_work import transaction
 
 ROLE_LABELS = {"applicant": "Applicant", "case_worker": "Case worker", "specialist": "Specialist",
@@ -28,6 +29,14 @@ def notify(user: User, kind: str, message: str, *, case_id: int | None = None,
         mail.enqueue(user.email, f"[SafePort] {message}", email_body, case_id=case_id,
                      task_id=task_id)
     return note
+
+
+def notify_by_template(user: User, kind: str, template: str, *, case_id: int | None = None,
+                       task_id: int | None = None, **params: Any) -> Notification:
+    """Tell one user something written in `mail/<template>.txt`, in their language: the
+    subject is the in-app notification, subject and body the email."""
+    subject, body = letters.render(template, user, **params)
+    return notify(user, kind, subject, case_id=case_id, task_id=task_id, email_body=body)
 
 
 def task_audience(task: HumanTask) -> list[User]:
@@ -51,24 +60,18 @@ def supervisors() -> list[User]:
         User.active.is_(True), User.role.in_(("case_worker", "admin"))).order_by(User.id)))
 
 
-def describe_task(task: HumanTask) -> str:
-    """A short plain-text description of a task for emails."""
-    lines = [f"Task: {task.title}", f"Case: #{task.case_id}",
-             f"Queue: {ROLE_LABELS.get(task.role, task.role)}"]
-    if task.due_at is not None:
-        lines.append(f"Due: {task.due_at:%Y-%m-%d %H:%M} UTC")
-    return "\n".join(lines) + "\n"
-
-
 def task_assigned(task: HumanTask, assignee: User, actor: User | None) -> None:
     """Tell a person a task was given to them (in the caller's transaction)."""
     if actor is not None and actor.id == assignee.id:
         return
-    by = f" by {actor.username}" if actor is not None else ""
-    notify(assignee, "task_assigned", f"Task assigned to you: {task.title}",
-           case_id=task.case_id, task_id=task.id,
-           email_body=f"Hello {assignee.username},\n\nA task was assigned to you{by}.\n\n"
-                      + describe_task(task))
+    notify_by_template(assignee, "task_assigned", "task_assigned", case_id=task.case_id,
+                       task_id=task.id, task=task, queue=queue_name(task.role),
+                       by=actor.username if actor is not None else None)
+
+
+def queue_name(role: str) -> str:
+    """A task role's queue as emails name it ("Case worker")."""
+    return ROLE_LABELS.get(role, role)
 
 
 # -- the user's side ---------------------------------------------------------------------------

@@ -134,13 +134,10 @@ def _record_and_send(task_id: int, now: datetime, label: str, longer: list[Lead]
 
 def _remind(task: HumanTask, label: str) -> None:
     people = notifications.task_audience(task)
-    when = f"{task.due_at:%Y-%m-%d %H:%M} UTC"
     for person in people:
-        notifications.notify(
-            person, "deadline_reminder", f"Due {when}: {task.title}", case_id=task.case_id,
-            task_id=task.id,
-            email_body=f"Hello {person.username},\n\nThis task is due on {when}.\n\n"
-                       + notifications.describe_task(task))
+        notifications.notify_by_template(
+            person, "deadline_reminder", "deadline_reminder", case_id=task.case_id,
+            task_id=task.id, task=task, queue=notifications.queue_name(task.role))
     audit.record(AuditKind.REMINDER_SENT, case_id=task.case_id, task_id=task.id, lead=label,
                  recipients=[p.username for p in people])
 
@@ -149,26 +146,24 @@ def _escalate(task: HumanTask, now: datetime) -> None:
     people = {p.id: p for p in notifications.supervisors()}
     for person in notifications.task_audience(task):
         people.setdefault(person.id, person)
-    late = now - task.due_at
+    amount, unit = _late(now - task.due_at)
     for person in people.values():
-        notifications.notify(
-            person, "deadline_escalated", f"Overdue: {task.title} (case #{task.case_id})",
-            case_id=task.case_id, task_id=task.id,
-            email_body=f"Hello {person.username},\n\nThis task missed its deadline "
-                       f"({_human(late)} ago) and is still open.\n\n"
-                       + notifications.describe_task(task))
+        notifications.notify_by_template(
+            person, "deadline_escalated", "deadline_escalated", case_id=task.case_id,
+            task_id=task.id, task=task, queue=notifications.queue_name(task.role),
+            late_amount=amount, late_unit=unit)
     audit.record(AuditKind.DEADLINE_ESCALATED, case_id=task.case_id, task_id=task.id,
                  title=task.title, due_at=task.due_at.isoformat(),
                  recipients=[p.username for p in people.values()])
 
 
-def _human(delta: timedelta) -> str:
+def _late(delta: timedelta) -> tuple[int, str]:
+    """How late, in its largest whole unit: (3, "day")."""
     seconds = int(delta.total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds} seconds"
+            return seconds // size, unit
+    return seconds, "second"
 
 
 def next_due_at(now: datetime | None = None) -> datetime | None:

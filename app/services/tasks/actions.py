@@ -14,6 +14,7 @@ from app.services import audit
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.forms.definition import form_variables
 from app.services.forms.schema import to_json_schema
+from app.services.forms.translation import translate_form, translated_messages
 from app.services.forms.validation import validate_submission
 from app.services.identity.access import (
     check_four_eyes,
@@ -51,10 +52,14 @@ class TaskView:
     resolved: bool = False  #: the schema is resolved for the task's current data
     completed_by: str | None = None
     submitted_data: dict[str, Any] | None = None
+    #: the form's own field messages, English -> the language the form was asked in
+    messages: dict[str, str] | None = None
 
 
-def task_detail(actor: User, task_id: int, *, resolved: bool = True) -> TaskView:
-    """One task the actor may see, with its form and current data.
+def task_detail(actor: User, task_id: int, *, resolved: bool = True,
+                language: str = "en") -> TaskView:
+    """One task the actor may see, with its form and current data; the form's words (and its
+    schema's titles) in `language` where forms/i18n has them, its rules unchanged.
 
     The form's JSON Schema is resolved for the ready task's data (what `complete` checks:
     hidden fields left out, conditionally required ones required) unless `resolved` is
@@ -62,6 +67,8 @@ def task_detail(actor: User, task_id: int, *, resolved: bool = True) -> TaskView
     """
     task = get_task(actor, task_id)
     form = expand_form(forms_of(task.case.process_version_id).get(task.form_key), task.case)
+    messages = translated_messages(form, language) if form else {}
+    form = translate_form(form, language)
     data: dict[str, Any] | None = None
     if task.state == TaskState.READY:
         try:
@@ -73,7 +80,7 @@ def task_detail(actor: User, task_id: int, *, resolved: bool = True) -> TaskView
         shown = form_variables(form)
         data = {key: value for key, value in data.items() if key in shown}
     view = TaskView(task, form, to_json_schema(form, context) if form else None, data or {},
-                    resolved=context is not None and form is not None)
+                    resolved=context is not None and form is not None, messages=messages)
     if task.state == TaskState.COMPLETED:
         view.completed_by, view.submitted_data = _submission(task)
     return view

@@ -42,8 +42,8 @@ class CasePage:
     audit: AuditSummary | None = None
 
 
-def case_page(actor: User, case_id: int) -> CasePage:
-    """A case the actor may see, with all that its page shows."""
+def case_page(actor: User, case_id: int, language: str = "en") -> CasePage:
+    """A case the actor may see, with all that its page shows (forms in `language`)."""
     case = get_case(actor, case_id)
     open_tasks = list(db.session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.state == TaskState.READY).order_by(HumanTask.id)))
@@ -55,7 +55,7 @@ def case_page(actor: User, case_id: int) -> CasePage:
     comments = list(db.session.scalars(select(Comment).where(Comment.case_id == case.id)
                                        .order_by(Comment.id)))
     work: dict[str, list[Submission]] = {}
-    for done in submissions(case, actor):
+    for done in submissions(case, actor, language):
         work.setdefault(done.stage or "Other", []).append(done)
     return CasePage(case, open_tasks, [TimelineEntry(e, name) for e, name in rows],
                     documents, comments,

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, Case, Document, HumanTask, User
 from app.models.enums import AuditKind
+from app.services.forms.translation import translate_form
 from app.services.membership.catalogue import expand_form
 from app.services.runtime.state import forms_of
 
@@ -54,9 +55,9 @@ def presented_keys(form: dict[str, Any] | None) -> list[str]:
     return [key.strip() for key in value if isinstance(key, str) and key.strip()]
 
 
-def submissions(case: Case, reader: User) -> list[Submission]:
+def submissions(case: Case, reader: User, language: str = "en") -> list[Submission]:
     """Every submission in a case the reader may see, oldest first (applicants: only their
-    own role's tasks)."""
+    own role's tasks), each with its form in `language`."""
     query = (select(AuditEvent, HumanTask, User.username)
              .join(HumanTask, HumanTask.id == AuditEvent.task_id)
              .outerjoin(User, User.id == AuditEvent.actor_id)
@@ -70,7 +71,8 @@ def submissions(case: Case, reader: User) -> list[Submission]:
     found = []
     for event, task, username in db.session.execute(query):
         if task.form_key not in expanded:
-            expanded[task.form_key] = expand_form(forms.get(task.form_key), case)
+            expanded[task.form_key] = translate_form(expand_form(forms.get(task.form_key), case),
+                                                     language)
         found.append(Submission(task.id, task.title, task.bpmn_id, task.form_key, task.role,
                                 username, event.at, event.details.get("stage"),
                                 event.details.get("data") or {}, expanded[task.form_key]))

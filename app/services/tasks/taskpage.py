@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Document, User
 from app.models.enums import TaskState
+from app.services.forms.translation import has_questionnaire
 from app.services.identity.access import STAFF_ROLES
 from app.services.tasks.actions import TaskView, task_detail
 from app.services.tasks.casepage import Hold, hold_of, membership_record
@@ -43,14 +44,19 @@ class TaskPage:
     evidence: dict[str, list[Document]] = field(default_factory=dict)
     #: the full process data, for staff only ("technical details")
     technical: dict[str, Any] | None = None
+    #: the form's own field messages in the page's language (English -> translation)
+    messages: dict[str, str] = field(default_factory=dict)
+    #: the form shows catalogue criteria, whose texts stay in English in another language
+    criteria_in_english: bool = False
 
 
-def task_page(actor: User, task_id: int) -> TaskPage:
+def task_page(actor: User, task_id: int, language: str = "en") -> TaskPage:
     """A task the actor may see, prefilled from their draft, else from the task's data less
-    the answers of earlier rounds (each round starts blank unless the form carries them)."""
-    view = task_detail(actor, task_id)
+    the answers of earlier rounds (each round starts blank unless the form carries them);
+    forms in `language`."""
+    view = task_detail(actor, task_id, language=language)
     task, case = view.task, view.task.case
-    every = submissions(case, actor)
+    every = submissions(case, actor, language)
     rounds = earlier_rounds(task, every)
     draft = get_draft(actor, task.id) if task.state == TaskState.READY else None
     values = draft if draft is not None else blank_round(view.data, view.form, rounds)
@@ -64,4 +70,6 @@ def task_page(actor: User, task_id: int) -> TaskPage:
         assignee=assignee, under_review=presented(task, view.form, every), rounds=rounds,
         submitted=submitted, hold=hold_of(case), membership=membership_record(case),
         evidence=evidence(case),
-        technical=view.data if actor.role in STAFF_ROLES else None)
+        technical=view.data if actor.role in STAFF_ROLES else None,
+        messages=view.messages or {},
+        criteria_in_english=language != "en" and has_questionnaire(view.form))

@@ -14,7 +14,10 @@
       })
       .then(function (data) {
         if (!data.has_layout) {
-          container.innerHTML = "<p class=\"muted\">This process diagram has no layout (BPMN DI) to draw.</p>";
+          var note = document.createElement("p");
+          note.className = "muted";
+          note.textContent = container.dataset.noLayout || "This process diagram has no layout (BPMN DI) to draw.";
+          container.replaceChildren(note);
           container.dataset.rendered = "no-layout";
           return null;
         }

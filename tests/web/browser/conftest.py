@@ -90,7 +90,7 @@ def sign_in(page, username: str, password: str = "password-1") -> None:
     page.goto("/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the header has the language switch
     page.wait_for_load_state()
 
 
