@@ -1,5 +1,6 @@
 """The JSON API under /api/v1."""
 from app.api import (  # noqa: F401  (register the views)
+    audits,
     documents,
     management,
     membership,

@@ -10,7 +10,8 @@ from app.web.session import actor
 bp = Blueprint("tasks", __name__)
 
 
-def _render(page, values, errors=None, conflict=None, status=200):
+def render_task(page, values, errors=None, conflict=None, status=200):
+    """The task page with what was typed, its field errors or a conflict."""
     errors = errors or {}
     return render_template("tasks/task.html", page=page, task=page.view.task,
                            form=page.view.form, values=values, errors=errors,
@@ -23,7 +24,7 @@ def _render(page, values, errors=None, conflict=None, status=200):
 def show(task_id: int):
     """A task with its form, prefilled from the user's draft or the task's data."""
     page = taskpage.task_page(actor(), task_id)
-    return _render(page, page.values)
+    return render_task(page, page.values)
 
 
 @bp.post("/tasks/<int:task_id>")
@@ -41,9 +42,9 @@ def submit(task_id: int):
         task = drafts.complete(actor(), task_id, values)
     except Invalid as err:
         details = err.details if isinstance(err.details, dict) else {"_schema": [err.message]}
-        return _render(page, values, errors=details, status=422)
+        return render_task(page, values, errors=details, status=422)
     except Conflict as err:
-        return _render(page, values, conflict=err.message, status=409)
+        return render_task(page, values, conflict=err.message, status=409)
     flash(f"“{task.title}” is complete.", "info")
     if action == "complete_next":
         next_id = drafts.next_task_id(actor(), task)

@@ -1,5 +1,6 @@
 """The criteria catalogue: importing it (all rows valid or nothing changes), reading it, and
-generating the criteria questionnaires of a company's entity type from it."""
+generating the criteria questionnaires of a company's entity type from it (the partner-audit
+ones in `questionnaires`)."""
 import copy
 import csv
 import io
@@ -20,6 +21,7 @@ from app.models.user import ENTITY_TYPES
 from app.services import audit
 from app.services.errors import NotFound
 from app.services.identity.access import require_role
+from app.services.membership import questionnaires
 from app.services.runtime.unit_of_work import transaction
 
 CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "catalogue"
@@ -232,6 +234,8 @@ def expand_form(form: dict[str, Any] | None, case: Case) -> dict[str, Any] | Non
         kind = _generator(comp)
         if kind == "eligibility":
             comp["components"] = _requirements(entity_type)
+        elif kind in questionnaires.KINDS:  # partner audits: per criterion, by category
+            comp["components"] = questionnaires.by_category(kind, criteria_for(entity_type))
         elif kind:
             comp["components"] = questionnaire(kind, entity_type)
     return form

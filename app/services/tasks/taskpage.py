@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Document, User
 from app.models.enums import TaskState
+from app.services.audits.checklist import ChecklistPage, checklist_page
 from app.services.identity.access import STAFF_ROLES
 from app.services.tasks.actions import TaskView, task_detail
 from app.services.tasks.casepage import Hold, hold_of, membership_record
@@ -43,6 +44,8 @@ class TaskPage:
     evidence: dict[str, list[Document]] = field(default_factory=dict)
     #: the full process data, for staff only ("technical details")
     technical: dict[str, Any] | None = None
+    #: an audit checklist task's items, saved one by one (None for other tasks)
+    checklist: ChecklistPage | None = None
 
 
 def task_page(actor: User, task_id: int) -> TaskPage:
@@ -57,11 +60,12 @@ def task_page(actor: User, task_id: int) -> TaskPage:
     assignee = db.session.scalar(select(User.username).where(User.id == task.assignee_id)) \
         if task.assignee_id else None
     submitted = next((s for s in every if s.task_id == task.id), None)
+    found = evidence(case)
     return TaskPage(
         view, submitted.data if submitted else values, draft is not None,
         may_work=actor.role in ("admin", task.role),
         held_by_other=task.assignee_id not in (None, actor.id) and actor.role != "admin",
         assignee=assignee, under_review=presented(task, view.form, every), rounds=rounds,
         submitted=submitted, hold=hold_of(case), membership=membership_record(case),
-        evidence=evidence(case),
-        technical=view.data if actor.role in STAFF_ROLES else None)
+        evidence=found, technical=view.data if actor.role in STAFF_ROLES else None,
+        checklist=checklist_page(task, found) if task.state == TaskState.READY else None)

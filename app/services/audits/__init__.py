@@ -1,0 +1,1 @@
+"""Partner audits: the on-site checklist the auditor fills in, item by item."""
