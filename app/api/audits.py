@@ -40,11 +40,11 @@ class ChecklistOut(Schema):
     items = fields.List(fields.Nested(ChecklistItemOut))
 
 
-@endpoint("/tasks/<int:task_id>/checklist/<criterion_id>", "PUT", body=ChecklistItemIn(),
+@endpoint("/tasks/<int:task_id>/checklist/<criterion>", "PUT", body=ChecklistItemIn(),
           response=ChecklistItemOut(), tag="tasks")
-def save_checklist_item(task_id, criterion_id, body):
-    """Save one item of an audit checklist task (criterion id such as 3.1)."""
-    return checklist.save_item(current_user(), task_id, criterion_id, body["result"],
+def save_checklist_item(task_id, criterion, body):
+    """Save one item of an audit checklist task (`criterion`: its id, such as 3.1)."""
+    return checklist.save_item(current_user(), task_id, criterion, body["result"],
                                body["severity"], body["notes"])
 
 

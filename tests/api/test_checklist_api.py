@@ -89,7 +89,7 @@ def test_the_listed_items_complete_the_task_through_its_own_route(world, login):
 
 def test_the_routes_are_described_in_openapi():
     paths = build_spec()["paths"]
-    put = paths["/api/v1/tasks/{task_id}/checklist/{criterion_id}"]["put"]
+    put = paths["/api/v1/tasks/{task_id}/checklist/{criterion}"]["put"]
     assert {"200", "401", "403", "404", "409", "422"} <= set(put["responses"])
     assert "requestBody" in put
     assert "get" in paths["/api/v1/tasks/{task_id}/checklist"]
