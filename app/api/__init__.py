@@ -1,6 +1,7 @@
 """The JSON API under /api/v1."""
 from app.api import (  # noqa: F401  (register the views)
     audits,
+    checklist,
     documents,
     management,
     membership,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
-from app.models.user import Company
+from app.models.user import Company, User
 
 RISK_RATINGS = ("low", "medium", "high")
 CHECKLIST_RESULTS = ("compliant", "non_compliant", "not_applicable", "observation")
@@ -53,6 +53,8 @@ class ChecklistItem(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    updated_by: Mapped[User | None] = relationship()
 
 
 class CorrectiveAction(db.Model):

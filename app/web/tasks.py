@@ -13,7 +13,8 @@ from app.web.session import actor
 bp = Blueprint("tasks", __name__)
 
 
-def _render(page, values, errors=None, conflict=None, status=200):
+def render_task(page, values, errors=None, conflict=None, status=200):
+    """The task page with what was typed, its field errors or a conflict."""
     errors = localize_errors(errors or {}, page.messages)
     return render_template("tasks/task.html", page=page, task=page.view.task,
                            form=page.view.form, values=values, errors=errors,
@@ -26,7 +27,7 @@ def _render(page, values, errors=None, conflict=None, status=200):
 def show(task_id: int):
     """A task with its form, prefilled from the user's draft or the task's data."""
     page = taskpage.task_page(actor(), task_id, current_language())
-    return _render(page, page.values)
+    return render_task(page, page.values)
 
 
 @bp.post("/tasks/<int:task_id>")
@@ -44,9 +45,9 @@ def submit(task_id: int):
         task = drafts.complete(actor(), task_id, values)
     except Invalid as err:
         details = err.details if isinstance(err.details, dict) else {"_schema": [err.message]}
-        return _render(page, values, errors=details, status=422)
+        return render_task(page, values, errors=details, status=422)
     except Conflict as err:
-        return _render(page, values, conflict=err.message, status=409)
+        return render_task(page, values, conflict=err.message, status=409)
     flash(gettext("“%(title)s” is complete.", title=gettext(task.title)), "info")
     if action == "complete_next":
         next_id = drafts.next_task_id(actor(), task)

@@ -31,8 +31,6 @@ AVAILABLE = frozenset(BUILTINS) | frozenset(SandboxedEnvironment(helpers={
     "emit": lambda *a, **k: None}).globals) | {"None", "True", "False"}
 #: (process, element) -> names that gateway conditions on the way make sure of
 ALLOWED = {
-    # the checklist task's form is generated per criterion (questionnaire "audit")
-    ("partner_audit", "build_findings"): {"checklist"},
     # vetting_outcome is "not_cleared" here: the vetting form requires the notes then
     ("stage_certification", "record_not_cleared"): {"vetting_notes"},
     # required_actions_decision is "ask_again" here: the review form requires the feedback then

@@ -115,6 +115,10 @@ def _translate_questionnaire(group: dict[str, Any], kind: str,
     for designation in group.get("components") or []:
         if isinstance(groups.get(designation.get("path")), str):
             designation["label"] = groups[designation["path"]]
+        else:  # a partner audit's questionnaire is grouped by category: "3. Business Partners"
+            number, _, category = str(designation.get("label") or "").partition(" ")
+            if isinstance(categories.get(category), str):
+                designation["label"] = f"{number} {categories[category]}"
         for criterion in designation.get("components") or []:
             number, _, category = str(criterion.get("label") or "").partition(" ")
             if isinstance(categories.get(category), str):

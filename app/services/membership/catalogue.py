@@ -1,5 +1,6 @@
 """The criteria catalogue: importing it (all rows valid or nothing changes), reading it, and
-generating the criteria questionnaires of a company's entity type from it."""
+generating the criteria questionnaires of a company's entity type from it (the partner-audit
+ones in `questionnaires`)."""
 import copy
 import csv
 import io
@@ -20,6 +21,7 @@ from app.models.user import ENTITY_TYPES
 from app.services import audit
 from app.services.errors import NotFound
 from app.services.identity.access import require_role
+from app.services.membership import questionnaires
 from app.services.runtime.unit_of_work import transaction
 
 CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "catalogue"
@@ -183,7 +185,10 @@ def _criterion_fields(kind: str, c: Criterion) -> list[dict[str, Any]]:
 
 
 def questionnaire(kind: str, entity_type: str) -> list[dict[str, Any]]:
-    """Form components for every criterion of the entity type, grouped by designation."""
+    """Form components for every criterion of the entity type, grouped by designation (a
+    partner audit's kinds: by category)."""
+    if kind in questionnaires.KINDS:
+        return questionnaires.by_category(kind, criteria_for(entity_type))
     groups = []
     for designation in DESIGNATIONS:
         children = [{"type": "group", "path": c.key, "label": f"{c.criterion_id} "
@@ -232,6 +237,8 @@ def expand_form(form: dict[str, Any] | None, case: Case) -> dict[str, Any] | Non
         kind = _generator(comp)
         if kind == "eligibility":
             comp["components"] = _requirements(entity_type)
+        elif kind in questionnaires.KINDS:  # partner audits: per criterion, by category
+            comp["components"] = questionnaires.by_category(kind, criteria_for(entity_type))
         elif kind:
             comp["components"] = questionnaire(kind, entity_type)
     return form

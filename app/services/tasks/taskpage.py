@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Document, User
 from app.models.enums import TaskState
+from app.services.audits.checklist import ChecklistPage, checklist_page
 from app.services.forms.translation import has_questionnaire
 from app.services.identity.access import STAFF_ROLES
 from app.services.tasks.actions import TaskView, task_detail
@@ -48,6 +49,8 @@ class TaskPage:
     messages: dict[str, str] = field(default_factory=dict)
     #: the form shows catalogue criteria, whose texts stay in English in another language
     criteria_in_english: bool = False
+    #: an audit checklist task's items, saved one by one (None for other tasks)
+    checklist: ChecklistPage | None = None
 
 
 def task_page(actor: User, task_id: int, language: str = "en") -> TaskPage:
@@ -63,13 +66,15 @@ def task_page(actor: User, task_id: int, language: str = "en") -> TaskPage:
     assignee = db.session.scalar(select(User.username).where(User.id == task.assignee_id)) \
         if task.assignee_id else None
     submitted = next((s for s in every if s.task_id == task.id), None)
+    found = evidence(case)
     return TaskPage(
         view, submitted.data if submitted else values, draft is not None,
         may_work=actor.role in ("admin", task.role),
         held_by_other=task.assignee_id not in (None, actor.id) and actor.role != "admin",
         assignee=assignee, under_review=presented(task, view.form, every), rounds=rounds,
         submitted=submitted, hold=hold_of(case), membership=membership_record(case),
-        evidence=evidence(case),
+        evidence=found,
         technical=view.data if actor.role in STAFF_ROLES else None,
         messages=view.messages or {},
-        criteria_in_english=language != "en" and has_questionnaire(view.form))
+        criteria_in_english=language != "en" and has_questionnaire(view.form),
+        checklist=checklist_page(task, found) if task.state == TaskState.READY else None)
