@@ -58,9 +58,9 @@ def test_a_client_cannot_ask_for_another_clients_portfolio(world):
     assert len(mine) == 3
 
 
-def test_supplier_contacts_and_designers_never_see_a_portfolio(world, make_user):
-    designer = make_user("designer", "designer")
-    for user in (world.users["norte"], world.users["maquila"], designer):
+def test_supplier_contacts_and_other_roles_never_see_a_portfolio(world, make_user):
+    others = [make_user(role, role) for role in ("designer", "specialist", "reviewer")]
+    for user in (world.users["norte"], world.users["maquila"], world.users["aud"], *others):
         with pytest.raises(Forbidden):
             portfolio.portfolio(user, PortfolioFilters(client_id=world.companies["acme"]))
         with pytest.raises(Forbidden):
@@ -79,8 +79,9 @@ def test_staff_name_the_client(world):
     assert rows["Maquila Unida"].open_actions == 2
     assert [(c.legal_name, n) for c, n in portfolio.clients(cw)] == [
         ("Acme Imports", 3), ("Globex Retail", 2)]
-    with pytest.raises(Forbidden):
-        portfolio.clients(world.users["acme"])
+    for user in (world.users["acme"], world.users["aud"]):
+        with pytest.raises(Forbidden):
+            portfolio.clients(user)
 
 
 def test_filters_country_risk_overdue_and_name(world):

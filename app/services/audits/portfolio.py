@@ -1,11 +1,11 @@
-"""A client's supplier portfolio: its suppliers with their risk, last and next audit and the
-open and overdue corrective actions of its own audits of them; findings per criteria category;
-the same rows as CSV.
+"""A client's supplier portfolio: its suppliers with their risk, last and next audit and the open
+and overdue corrective actions of its own audits of them; findings per criteria category; the
+same rows as CSV.
 
-Scoping: a client's applicants see their own company's supplier links only; staff and the
-audit firm's people name the client (`client_id`); supplier contacts and designers never see a
-portfolio (403). Corrective actions are counted over the client's own audit cases of each
-supplier (`Case.company_id` is the client, `Case.supplier_id` the supplier), so a supplier
+Scoping: a client's applicants see their own company's supplier links only; case workers and
+admins name the client (`client_id`); every other role, supplier contacts first, gets 403 (as
+`suppliers.list_suppliers`). Corrective actions are counted over the client's own audit cases of
+each supplier (`Case.company_id` is the client, `Case.supplier_id` the supplier), so a supplier
 serving two clients shows each client only what its own audits found.
 """
 import csv
@@ -23,7 +23,6 @@ from app.models.criteria import CATEGORIES
 from app.models.partners import RISK_RATINGS, SEVERITIES
 from app.models.types import utcnow
 from app.services.errors import Forbidden, Invalid, NotFound
-from app.services.identity.access import AUDIT_ROLES, STAFF_ROLES
 
 #: states of a corrective action that is not done yet
 OPEN_STATES = ("proposed", "accepted")
@@ -31,6 +30,8 @@ SORTS = ("name", "risk", "next_audit")
 #: highest risk first
 _RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
 MAX_QUERY = 200
+#: who names the client whose portfolio they see (admins included)
+STAFF = ("case_worker", "admin")
 
 
 @dataclass
@@ -121,13 +122,13 @@ def parse_filters(args: dict[str, str]) -> tuple[PortfolioFilters, dict[str, lis
 
 
 def client_for(actor: User | None, client_id: int | None) -> Company:
-    """The client whose portfolio `actor` may see: an applicant's own company; for staff and
-    the audit firm the company they name. 403 for supplier contacts and other roles."""
+    """The client whose portfolio `actor` may see: an applicant's own company; for case
+    workers and admins the company they name. 403 for supplier contacts and other roles."""
     if actor is not None and actor.role == "applicant":
         if actor.company_id is None or client_id not in (None, actor.company_id):
             raise NotFound(f"company {client_id} not found")
         client_id = actor.company_id
-    elif actor is not None and actor.role not in (*STAFF_ROLES, *AUDIT_ROLES):
+    elif actor is not None and actor.role not in STAFF:
         raise Forbidden("only a client's applicants and staff see a supplier portfolio")
     elif client_id is None:
         raise Invalid("name the client", {"client_id": ["required for staff"]})
@@ -239,7 +240,7 @@ def portfolio_page(actor: User | None, filters: PortfolioFilters) -> PortfolioPa
 
 def clients(actor: User | None) -> list[tuple[Company, int]]:
     """For staff choosing a portfolio: every client with linked suppliers and how many."""
-    if actor is not None and actor.role not in (*STAFF_ROLES, *AUDIT_ROLES):
+    if actor is not None and actor.role not in STAFF:
         raise Forbidden("only staff choose whose supplier portfolio to see")
     return [(company, n) for company, n in db.session.execute(
         select(Company, func.count(SupplierLink.id))

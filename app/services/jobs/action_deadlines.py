@@ -1,29 +1,31 @@
 """Corrective-action deadlines (a job the scheduler runs beside the task reminders).
 
-An accepted corrective action with a due date is due at the end of that day (midnight UTC
-after it), so it is overdue from the next day on, as the client's portfolio counts it. The
-supplier's contacts get one reminder per lead time in SAFEPORT_REMINDER_LEAD_TIMES, at
-`due - lead`; once the day has passed, the client's applicants and the case's auditor (whoever
-completed its `audit_checklist` task) get one escalation, recorded as a
-`corrective_action_overdue` audit event. Proposed and closed actions, and actions of ended
-cases, get nothing.
+An accepted corrective action with a due date is due at the end of that day (midnight UTC after
+it), so it is overdue from the next day on, as the client's portfolio counts it. The supplier's
+contacts get one reminder per lead time in SAFEPORT_REMINDER_LEAD_TIMES, at `due - lead`; once
+the day has passed, the client's applicants and the case's auditor (whoever completed its
+`audit_checklist` task) get one escalation, recorded as a `corrective_action_overdue` audit
+event. The emails are `mail/corrective_action_reminder.txt` and
+`mail/corrective_action_overdue.txt`, in each recipient's language (`audits.mailing`). Proposed
+and closed actions, and actions of ended cases, get nothing.
 
 Each is recorded in `action_reminders_sent` under a unique (action, due date, lead) key inside
-the transaction that queues its notifications and emails, so two schedulers never send the
-same one twice, and an action whose due date moves is reminded again for the new date. As for
-tasks, when several lead times have passed at once only the shortest is sent.
+the transaction that queues its notifications and emails, so two schedulers never send the same
+one twice, and an action whose due date moves is reminded again for the new date. As for tasks,
+when several lead times have passed at once only the shortest is sent.
 """
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import exists, func, select
 
 from app.extensions import db
-from app.models import ActionReminderSent, Case, Company, CorrectiveAction, HumanTask, User
+from app.models import ActionReminderSent, Case, CorrectiveAction, HumanTask, User
 from app.models.enums import AuditKind, CaseStatus, TaskState
 from app.models.types import utcnow
 from app.services import audit
+from app.services.audits import mailing
 from app.services.errors import Conflict
-from app.services.jobs import mailtext, notifications
+from app.services.jobs import notifications
 from app.services.jobs.reminders import OVERDUE, Lead, ReminderReport, lead_times
 from app.services.runtime.unit_of_work import transaction
 
@@ -135,18 +137,10 @@ def _record_and_send(action_id: int, now: datetime, label: str, leads: list[Lead
     return 1
 
 
-def _names(case: Case) -> dict[str, str]:
-    client = db.session.get(Company, case.company_id)
-    supplier = db.session.get(Company, case.supplier_id) if case.supplier_id else None
-    return {"client_name": client.legal_name if client else "",
-            "supplier_name": supplier.legal_name if supplier else ""}
-
-
 def _send(people: list[User], kind: str, template: str, action: CorrectiveAction,
           case: Case) -> None:
-    names = _names(case)
     for person in people:
-        subject, body = mailtext.render(template, person, action=action, **names)
+        subject, body = mailing.render(template, person, case, {"action": action})
         notifications.notify(person, kind, subject, case_id=case.id, email_body=body)
 
 
