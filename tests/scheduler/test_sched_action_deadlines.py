@@ -219,3 +219,22 @@ def test_two_schedulers_send_each_action_reminder_once(app, make_user, lead_time
     assert sum(r.escalations for r in reports) == 2
     assert _notified("corrective_action_reminder") == {"maquila": 21}
     assert _notified("corrective_action_overdue") == {"acme": 1, "aud": 1, "globex": 1}
+
+
+def test_a_spanish_speaking_supplier_contact_is_reminded_in_spanish(world, smtp):
+    smtp.start()
+    _only_accepted(world, "acme_maquila_1")
+    contact = db.session.get(User, world.users["maquila"].id)
+    contact.language = "es"
+    db.session.commit()
+    action_deadlines.run_due(now=_due(world, "acme_maquila_1") - timedelta(hours=2))
+    mail.send_due()
+    (sent,) = smtp.mailbox.to("maquila@example.test")
+    from email.header import decode_header, make_header
+
+    subject = str(make_header(decode_header(sent["subject"])))
+    assert "Acción correctiva con vencimiento el 18 jun 2026: hallazgo 1 (criterio 10.2)" in \
+        " ".join(subject.split())
+    assert "Una acción correctiva de la auditoría de seguridad de Maquila Unida para Acme " \
+        "Imports vence el 18 jun 2026." in sent["body"]
+    assert "menor" in sent["body"]

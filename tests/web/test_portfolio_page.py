@@ -74,3 +74,17 @@ def test_staff_choose_the_client_first(world, client, sign_in):
         as_text=True)
     assert _rows(html) == 2 and "Globex Retail" in html
     assert f'href="/portfolio.csv?client_id={world.companies["globex"]}"' in html
+
+
+def test_a_spanish_speaking_client_reads_the_portfolio_in_spanish(world, client, sign_in):
+    from app.extensions import db
+    from app.models import User
+
+    db.session.get(User, world.users["acme"].id).language = "es"
+    db.session.commit()
+    sign_in("acme")
+    html = client.get("/portfolio").get_data(as_text=True)
+    assert "Cartera de proveedores" in html and "Hallazgos por categoría de criterios" in html
+    assert 'data-label="Vencidas"' in html and "México" in html and "Alto" in html
+    export = client.get("/portfolio.csv").get_data(as_text=True)
+    assert export.lstrip("\ufeff").startswith("Proveedor,")

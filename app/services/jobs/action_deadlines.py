@@ -6,7 +6,7 @@ contacts get one reminder per lead time in SAFEPORT_REMINDER_LEAD_TIMES, at `due
 the day has passed, the client's applicants and the case's auditor (whoever completed its
 `audit_checklist` task) get one escalation, recorded as a `corrective_action_overdue` audit
 event. The emails are `mail/corrective_action_reminder.txt` and
-`mail/corrective_action_overdue.txt`, in each recipient's language (`audits.mailing`). Proposed
+`mail/corrective_action_overdue.txt`, in each recipient's language (`jobs.letters`). Proposed
 and closed actions, and actions of ended cases, get nothing.
 
 Each is recorded in `action_reminders_sent` under a unique (action, due date, lead) key inside
@@ -23,9 +23,8 @@ from app.models import ActionReminderSent, Case, CorrectiveAction, HumanTask, Us
 from app.models.enums import AuditKind, CaseStatus, TaskState
 from app.models.types import utcnow
 from app.services import audit
-from app.services.audits import mailing
 from app.services.errors import Conflict
-from app.services.jobs import notifications
+from app.services.jobs import letters, notifications
 from app.services.jobs.reminders import OVERDUE, Lead, ReminderReport, lead_times
 from app.services.runtime.unit_of_work import transaction
 
@@ -140,7 +139,8 @@ def _record_and_send(action_id: int, now: datetime, label: str, leads: list[Lead
 def _send(people: list[User], kind: str, template: str, action: CorrectiveAction,
           case: Case) -> None:
     for person in people:
-        subject, body = mailing.render(template, person, case, {"action": action})
+        subject, body = letters.render(template, person, case=case, client=case.company,
+                                       supplier=case.supplier, action=action)
         notifications.notify(person, kind, subject, case_id=case.id, email_body=body)
 
 
