@@ -28,7 +28,8 @@ TABLES = {"users", "companies", "process_models", "process_versions", "cases", "
           # issue 13 (living records)
           "company_record_versions", "company_officers",
           # issue 12 (partner audits)
-          "supplier_links", "checklist_items", "corrective_actions"}
+          "supplier_links", "checklist_items", "corrective_actions",
+          "action_reminders_sent"}
 
 
 @pytest.fixture

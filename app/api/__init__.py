@@ -7,6 +7,7 @@ from app.api import (  # noqa: F401  (register the views)
     membership,
     notifications,
     openapi,
+    portfolio,
     routes,
 )
 from app.api.core import bp

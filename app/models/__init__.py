@@ -14,7 +14,13 @@ from app.models.membership import (
     Facility,
     Membership,
 )
-from app.models.notification import Notification, OutboxEmail, ReminderSent, SchedulerHeartbeat
+from app.models.notification import (
+    ActionReminderSent,
+    Notification,
+    OutboxEmail,
+    ReminderSent,
+    SchedulerHeartbeat,
+)
 from app.models.partners import ChecklistItem, CorrectiveAction, SupplierLink
 from app.models.process import ProcessModel, ProcessVersion
 from app.models.user import Company, SignInFailures, User
@@ -34,5 +40,5 @@ __all__ = [
     # issue 13 (living records)
     "CompanyOfficer", "CompanyRecordVersion",
     # issue 12 (partner audits)
-    "ChecklistItem", "CorrectiveAction", "SupplierLink",
+    "ChecklistItem", "CorrectiveAction", "SupplierLink", "ActionReminderSent",
 ]

@@ -70,6 +70,7 @@ class AuditKind(StrEnum):
     NOTICE = "notice"
     REMINDER_SENT = "reminder_sent"
     DEADLINE_ESCALATED = "deadline_escalated"
+    CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue"
     DOCUMENT_UPLOADED = "document_uploaded"
     COMMENT_ADDED = "comment_added"
     # partner audits (issue 12)

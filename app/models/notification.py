@@ -1,9 +1,9 @@
 """What the scheduler delivers: the email outbox, in-app notifications, reminder records, and the
 heartbeat each scheduler process leaves behind."""
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -74,6 +74,25 @@ class ReminderSent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"))
+    lead: Mapped[str] = mapped_column(String(40))
+    skipped: Mapped[bool] = mapped_column(default=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ActionReminderSent(db.Model):
+    """Proof that the reminder for (corrective action, due date, lead time) went out, as
+    `ReminderSent` is for tasks: the unique key makes each one go out once.
+
+    The due date is part of the key, so an action whose deadline moves is reminded again for the
+    new date. `lead` is an ISO duration or "overdue" (the escalation to the client).
+    """
+
+    __tablename__ = "action_reminders_sent"
+    __table_args__ = (UniqueConstraint("action_id", "due_date", "lead"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("corrective_actions.id"))
+    due_date: Mapped[date] = mapped_column(Date)
     lead: Mapped[str] = mapped_column(String(40))
     skipped: Mapped[bool] = mapped_column(default=False)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""The server-rendered web UI: sign-in, inboxes, task forms, case pages, dashboard.
+"""The server-rendered web UI: sign-in, inboxes, task forms, case pages, dashboard, portfolio.
 
 Views parse input, call one service and render a template; services decide and commit.
 """
@@ -17,6 +17,7 @@ from app.web import (
     i18n,
     inbox,
     operations,
+    portfolio,
     tasks,
 )
 from app.web.session import login_manager
@@ -35,7 +36,8 @@ def init_app(app: Flask, *, csrf_exempt: tuple[Blueprint, ...] = ()) -> None:
     csrf.init_app(app)
     for blueprint in csrf_exempt:
         csrf.exempt(blueprint)
-    for module in (auth, inbox, tasks, checklist, cases, dashboard, designer, operations):
+    for module in (auth, inbox, tasks, checklist, cases, dashboard, designer, operations,
+                   portfolio):
         app.register_blueprint(module.bp)
     filters.init_app(app)
     i18n.init_app(app)

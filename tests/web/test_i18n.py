@@ -30,7 +30,10 @@ APPLICANT_TEMPLATES = [
     "partials/message.html", "inbox/index.html", "inbox/_results.html", "tasks/task.html",
     "tasks/_fields.html", "tasks/_readonly.html", "cases/show.html", "cases/company.html",
     "cases/_timeline.html", "mail/_task.txt", "mail/task_assigned.txt",
-    "mail/deadline_reminder.txt", "mail/deadline_escalated.txt"]
+    "mail/deadline_reminder.txt", "mail/deadline_escalated.txt",
+    # the client's supplier portfolio and the corrective-action deadlines (issue 12)
+    "portfolio/index.html", "portfolio/_labels.html", "mail/corrective_action_reminder.txt",
+    "mail/corrective_action_overdue.txt"]
 WEB_CODE = ["auth.py", "cases.py", "tasks.py", "inbox.py", "formdata.py", "filters.py",
             "labels.py", "messages.py", "__init__.py"]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "lazy_gettext": None}

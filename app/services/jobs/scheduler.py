@@ -1,10 +1,11 @@
 """The scheduler process: fires BPMN timers, sends reminders, escalations and the email outbox.
 
 `flask scheduler run` starts an APScheduler BlockingScheduler with one job, `tick`. Each tick
-runs the three jobs, each in an app context of its own that commits or rolls back inside it,
-then asks the database when the next thing is due (the indexed next-timer column, the task due
-dates less each lead time, the outbox's next attempt) and sleeps exactly until then, never longer
-than SCHEDULER_MAX_SLEEP (new work written by the web workers is seen at the latest then). After
+runs the jobs (timers, task reminders, corrective-action deadlines, mail), each in an app context
+of its own that commits or rolls back inside it, then asks the database when the next thing is
+due (the indexed next-timer column, the task and corrective-action due dates less each lead
+time, the outbox's next attempt) and sleeps exactly until then, never longer than
+SCHEDULER_MAX_SLEEP (new work written by the web workers is seen at the latest then). After
 downtime the first tick finds everything overdue and catches up, batch after batch. Every job is
 safe to run twice and in several processes at once: rows are claimed with FOR UPDATE SKIP LOCKED
 (timers, outbox) or guarded by a unique key (reminders).
@@ -31,7 +32,7 @@ from sqlalchemy import URL
 from app.extensions import db
 from app.models import SchedulerHeartbeat
 from app.models.types import utcnow
-from app.services.jobs import mail, reminders, wakeup
+from app.services.jobs import action_deadlines, mail, reminders, wakeup
 from app.services.runtime import timers
 from app.services.runtime.unit_of_work import transaction
 
@@ -83,17 +84,22 @@ def run_once(app: Flask, now: datetime | None = None) -> RunReport:
     def fire() -> None:
         report.timers_fired = timers.fire_due_timers(now=now, limit=batch)
 
-    def remind() -> None:
-        result = reminders.run_due(now=now, limit=batch)
-        report.reminders_sent, report.escalations = result.reminders, result.escalations
-        report.more = report.more or result.more
+    def reminding(job: Callable[..., reminders.ReminderReport]) -> Callable[[], None]:
+        def remind() -> None:
+            result = job(now=now, limit=batch)
+            report.reminders_sent += result.reminders
+            report.escalations += result.escalations
+            report.more = report.more or result.more
+        return remind
 
     def send() -> None:
         result = mail.send_due(now=now, limit=batch)
         report.emails_sent, report.emails_retried = result.sent, result.retried
         report.emails_failed = result.failed
 
-    for name, step in (("timers", fire), ("reminders", remind), ("mail", send)):
+    for name, step in (("timers", fire), ("reminders", reminding(reminders.run_due)),
+                       ("action deadlines", reminding(action_deadlines.run_due)),
+                       ("mail", send)):
         try:
             _in_context(app, step)
         except Exception as err:  # one failing job must not stop the others
@@ -104,7 +110,8 @@ def run_once(app: Flask, now: datetime | None = None) -> RunReport:
 
 
 def plan_next_wake(app: Flask, report: RunReport | None = None) -> datetime:
-    """The earliest of: next timer, next reminder or escalation, next email attempt; capped."""
+    """The earliest of: next timer, next reminder or escalation (tasks and corrective actions),
+    next email attempt; capped."""
     now = utcnow()
     cap = now + timedelta(seconds=app.config["SCHEDULER_MAX_SLEEP"])
     if report is not None and report.errors:
@@ -113,6 +120,7 @@ def plan_next_wake(app: Flask, report: RunReport | None = None) -> datetime:
         return now
     try:
         instants = _in_context(app, lambda: [timers.next_due_at(), reminders.next_due_at(now),
+                                             action_deadlines.next_due_at(now),
                                              mail.next_attempt_at()])
     except Exception:
         log.exception("cannot plan the next wake-up")

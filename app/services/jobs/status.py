@@ -10,7 +10,7 @@ from app.models import AuditEvent, Case, OutboxEmail, SchedulerHeartbeat
 from app.models.enums import CaseStatus, EmailStatus
 from app.models.types import utcnow
 from app.services.identity.access import require_role
-from app.services.jobs import mail, reminders
+from app.services.jobs import action_deadlines, mail, reminders
 
 
 def status(now: datetime | None = None, recent: int = 10) -> dict:
@@ -27,7 +27,7 @@ def status(now: datetime | None = None, recent: int = 10) -> dict:
     fired = db.session.execute(
         select(AuditEvent.case_id, AuditEvent.at, AuditEvent.kind, AuditEvent.details)
         .where(AuditEvent.kind.in_(("timer_fired", "reminder_sent", "deadline_escalated",
-                                    "error")))
+                                    "corrective_action_overdue", "error")))
         .order_by(AuditEvent.id.desc()).limit(recent)).all()
     failed_emails = db.session.execute(
         select(OutboxEmail.id, OutboxEmail.to_addr, OutboxEmail.subject, OutboxEmail.status,
@@ -41,7 +41,9 @@ def status(now: datetime | None = None, recent: int = 10) -> dict:
         "timers": {"waiting": waiting_timers, "overdue": overdue_timers,
                    "next": {"case_id": next_timer[0], "at": next_timer[1]} if next_timer
                    else None},
-        "reminders": {"next_at": reminders.next_due_at(now), "due_now": reminders.backlog(now)},
+        "reminders": {"next_at": _earliest(reminders.next_due_at(now),
+                                           action_deadlines.next_due_at(now)),
+                      "due_now": reminders.backlog(now) + action_deadlines.backlog(now)},
         "outbox": {**{"pending": 0, "sent": 0, "failed": 0}, **mail.counts(),
                    "next_attempt_at": mail.next_attempt_at()},
         "recent": [{"case_id": r[0], "at": r[1], "kind": r[2], "details": r[3]} for r in fired],
@@ -51,6 +53,11 @@ def status(now: datetime | None = None, recent: int = 10) -> dict:
                         "next_wake_at": b.next_wake_at, "totals": b.totals,
                         "last_error": b.last_error} for b in beats],
     }
+
+
+def _earliest(*instants: datetime | None) -> datetime | None:
+    known = [i for i in instants if i is not None]
+    return min(known) if known else None
 
 
 def status_for(actor) -> dict:
