@@ -19,6 +19,7 @@ from app.models.criteria import CATEGORIES, DESIGNATIONS, FOCUS_AREAS
 from app.models.enums import AuditKind
 from app.models.user import ENTITY_TYPES
 from app.services import audit
+from app.services.audits import evidence
 from app.services.errors import NotFound
 from app.services.identity.access import require_role
 from app.services.membership import questionnaires
@@ -241,6 +242,8 @@ def expand_form(form: dict[str, Any] | None, case: Case) -> dict[str, Any] | Non
             comp["components"] = questionnaires.by_category(kind, criteria_for(entity_type))
         elif kind:
             comp["components"] = questionnaire(kind, entity_type)
+            if kind == "profile":
+                evidence.cite_reports(comp["components"], evidence.report_options(case.company_id))
     return form
 
 
