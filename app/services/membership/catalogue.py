@@ -242,8 +242,9 @@ def expand_form(form: dict[str, Any] | None, case: Case) -> dict[str, Any] | Non
             comp["components"] = questionnaires.by_category(kind, criteria_for(entity_type))
         elif kind:
             comp["components"] = questionnaire(kind, entity_type)
-            if kind == "profile":
-                evidence.cite_reports(comp["components"], evidence.report_options(case.company_id))
+            company_id = getattr(case, "company_id", None)  # None: a form checked without a case
+            if kind == "profile" and company_id is not None:
+                evidence.cite_reports(comp["components"], evidence.report_options(company_id))
     return form
 
 
