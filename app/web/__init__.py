@@ -6,7 +6,18 @@ from flask import Blueprint, Flask, g
 from flask_wtf.csrf import CSRFProtect
 
 from app.errors import is_htmx
-from app.web import auth, cases, dashboard, designer, filters, i18n, inbox, operations, tasks
+from app.web import (
+    audits,
+    auth,
+    cases,
+    dashboard,
+    designer,
+    filters,
+    i18n,
+    inbox,
+    operations,
+    tasks,
+)
 from app.web.session import login_manager
 
 csrf = CSRFProtect()
@@ -22,7 +33,7 @@ def init_app(app: Flask, *, csrf_exempt: tuple[Blueprint, ...] = ()) -> None:
     csrf.init_app(app)
     for blueprint in csrf_exempt:
         csrf.exempt(blueprint)
-    for module in (auth, inbox, tasks, cases, dashboard, designer, operations):
+    for module in (auth, inbox, tasks, cases, dashboard, designer, operations, audits):
         app.register_blueprint(module.bp)
     filters.init_app(app)
     i18n.init_app(app)

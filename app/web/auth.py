@@ -2,10 +2,11 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.services.errors import Invalid, Unauthorized
-from app.services.identity import signin
+from app.services.identity import activation, signin
 from app.web.session import WebUser, actor, start_page
 
 bp = Blueprint("auth", __name__)
@@ -76,3 +77,32 @@ def password():
                   "info")
             return redirect(start_page(user))
     return render_template("auth/password.html", errors=errors), (422 if errors else 200)
+
+
+@bp.route(activation.PATH + "<token>", methods=["GET", "POST"])
+def activate(token: str):
+    """Choose a password from an activation (or reset) link, then be signed in. A link that is
+    expired, altered or already used is a plain page saying so."""
+    errors: dict = {}
+    try:
+        user = activation.user_for_token(token)
+        if request.method == "POST":
+            user = activation.activate(token, request.form.get("new", ""),
+                                       request.form.get("repeat", ""))
+            session.clear()  # a fresh session for the account the link belongs to
+            session.permanent = True
+            login_user(WebUser(user))
+            flash(_("Your password is set. Welcome to SafePort."), "info")
+            return redirect(start_page(user))
+    except Unauthorized as err:
+        return _no_store(render_template("auth/activate_invalid.html", message=err.message),
+                         400)
+    except Invalid as err:
+        errors = err.details
+    return _no_store(render_template("auth/activate.html", user=user, errors=errors),
+                     422 if errors else 200)
+
+
+def _no_store(body: str, status: int):
+    """Pages reached by a secret link are kept by no cache."""
+    return body, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

@@ -163,7 +163,8 @@ def test_staff_user_with_a_company_is_refused(staff, acme):
         "username": "newbie", "password": "s3cret-pass", "role": "case_worker",
         "company_id": acme}), 422, "invalid")
 
-    assert error["details"] == {"company_id": ["only applicants and supplier contacts belong to a company"]}
+    assert error["details"] == {
+        "company_id": ["only applicants and supplier contacts belong to a company"]}
 
 
 def test_duplicate_username_is_refused(staff):

@@ -1,0 +1,1 @@
+"""Business-partner security audits: suppliers, checklists, reports, corrective actions."""
