@@ -105,6 +105,8 @@ class Config:
     #: several workers one redis://host:6379/0.
     SIGNIN_RATE_LIMIT = os.environ.get("SAFEPORT_SIGNIN_RATE_LIMIT", "10 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    #: public audit enquiries (POST /audits/enquiry) per client address, the same way
+    ENQUIRY_RATE_LIMIT = os.environ.get("SAFEPORT_ENQUIRY_RATE_LIMIT", "5 per hour")
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_KEY_PREFIX = "safeport"
     #: per account, in the database: after this many consecutive failures each further attempt
@@ -112,6 +114,11 @@ class Config:
     SIGNIN_BACKOFF_AFTER = int(os.environ.get("SAFEPORT_SIGNIN_BACKOFF_AFTER", 5))
     SIGNIN_BACKOFF_BASE_SECONDS = float(os.environ.get("SAFEPORT_SIGNIN_BACKOFF_BASE_SECONDS", 1))
     SIGNIN_BACKOFF_MAX_SECONDS = float(os.environ.get("SAFEPORT_SIGNIN_BACKOFF_MAX_SECONDS", 900))
+    #: activation (and password reset) links work this many seconds, and once
+    ACTIVATION_MAX_AGE = int(os.environ.get("SAFEPORT_ACTIVATION_MAX_AGE", 7 * 24 * 3600))
+    #: the address people reach SafePort at, for links in emails ("https://safeport.example");
+    #: unset, the address the request came to (set it behind a proxy or in production)
+    BASE_URL = os.environ.get("SAFEPORT_BASE_URL") or None
     #: uploaded documents live here, outside the web root, under generated names.
     UPLOAD_DIR = os.environ.get("SAFEPORT_UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     MAX_UPLOAD_BYTES = int(os.environ.get("SAFEPORT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))

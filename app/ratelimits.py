@@ -1,4 +1,5 @@
-"""The per-address limit on signing in: Flask-Limiter, one limiter per app, bound in `init_app`.
+"""Per-address limits (Flask-Limiter, one limiter per app, bound in `init_app`): on signing in,
+and on public audit enquiries.
 
 `POST /login` and `POST /api/v1/auth/token` share one budget per client address
 (`SIGNIN_RATE_LIMIT`, e.g. "10 per minute"), counted in `RATELIMIT_STORAGE_URI`: `memory://`
@@ -6,22 +7,26 @@ counts per process, `redis://...` across every worker. If Redis cannot be reache
 falls back to counting in memory rather than refusing every sign-in. A refused attempt raises
 Flask-Limiter's `RateLimitExceeded` (a 429), which `app/errors.py` renders. The per-account
 back-off is another matter, kept in the database (`app/services/identity/signin.py`).
+The public enquiry form (`POST /audits/enquiry`) has its own budget per address
+(`ENQUIRY_RATE_LIMIT`, e.g. "5 per hour"), counted the same way.
 """
 import math
 import time
 
 from flask import Flask, current_app
+from flask_babel import gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 EXTENSION = "safeport_limiter"
 #: the endpoints that check a password; they share one budget per address
 SIGNIN_ENDPOINTS = ("auth.login", "api.create_token")
+ENQUIRY_ENDPOINT = "audits.enquiry"
 
 
 def init_app(app: Flask) -> None:
-    """Create this app's limiter and put the sign-in limit on the sign-in endpoints (call it
-    after the blueprints are registered)."""
+    """Create this app's limiter and put the sign-in limit on the sign-in endpoints and the
+    enquiry limit on the public enquiry form (call it after the blueprints are registered)."""
     limiter = Limiter(get_remote_address, in_memory_fallback_enabled=True)
     limiter.init_app(app)
     app.extensions[EXTENSION] = limiter
@@ -32,6 +37,10 @@ def init_app(app: Flask) -> None:
         error_message="Too many sign-in attempts from your address.")
     for endpoint in SIGNIN_ENDPOINTS:
         app.view_functions[endpoint] = signin_limit(app.view_functions[endpoint])
+    enquiry_limit = limiter.limit(
+        lambda: current_app.config["ENQUIRY_RATE_LIMIT"], methods=["POST"],
+        error_message=lambda: gettext("Too many enquiries from your address."))
+    app.view_functions[ENQUIRY_ENDPOINT] = enquiry_limit(app.view_functions[ENQUIRY_ENDPOINT])
 
 
 def retry_after() -> int:

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.errors import is_htmx
 from app.web import (
+    audits,
     auth,
     cases,
     checklist,
@@ -37,7 +38,7 @@ def init_app(app: Flask, *, csrf_exempt: tuple[Blueprint, ...] = ()) -> None:
     for blueprint in csrf_exempt:
         csrf.exempt(blueprint)
     for module in (auth, inbox, tasks, checklist, cases, dashboard, designer, operations,
-                   portfolio):
+                   portfolio, audits):
         app.register_blueprint(module.bp)
     filters.init_app(app)
     i18n.init_app(app)

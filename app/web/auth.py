@@ -6,7 +6,7 @@ from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.services.errors import Invalid, Unauthorized
-from app.services.identity import signin, users
+from app.services.identity import activation, signin, users
 from app.web.i18n import LANGUAGES, SESSION_KEY, current_language
 from app.web.session import WebUser, actor, start_page
 
@@ -96,3 +96,32 @@ def language():
         session[SESSION_KEY] = chosen
     home = url_for("auth.home") if current_user.is_authenticated else url_for("auth.login")
     return redirect(_safe_next(request.form.get("next")) or home)
+
+
+@bp.route(activation.PATH + "<token>", methods=["GET", "POST"])
+def activate(token: str):
+    """Choose a password from an activation (or reset) link, then be signed in. A link that is
+    expired, altered or already used is a plain page saying so."""
+    errors: dict = {}
+    try:
+        user = activation.user_for_token(token)
+        if request.method == "POST":
+            user = activation.activate(token, request.form.get("new", ""),
+                                       request.form.get("repeat", ""))
+            session.clear()  # a fresh session for the account the link belongs to
+            session.permanent = True
+            login_user(WebUser(user))
+            flash(gettext("Your password is set. Welcome to SafePort."), "info")
+            return redirect(start_page(user))
+    except Unauthorized as err:
+        return _no_store(render_template("auth/activate_invalid.html", message=err.message),
+                         400)
+    except Invalid as err:
+        errors = err.details
+    return _no_store(render_template("auth/activate.html", user=user, errors=errors),
+                     422 if errors else 200)
+
+
+def _no_store(body: str, status: int):
+    """Pages reached by a secret link are kept by no cache."""
+    return body, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

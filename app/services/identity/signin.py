@@ -109,17 +109,24 @@ def _dummy_hash() -> str:
     return extensions[_DUMMY_HASH]
 
 
-def change_password(actor: User, current: str, new: str, repeat: str) -> User:
-    """Change one's own password (which signs out other sessions and API tokens)."""
+def password_problems(new: str, repeat: str) -> dict[str, list[str]]:
+    """What is wrong with a new password and its repetition (the rules of every password a
+    person chooses: a change, an activation, a reset), by field `new` and `repeat`."""
     problems: dict[str, list[str]] = {}
-    if not actor.check_password(current):
-        problems["current"] = ["is not your current password"]
     if len(new) < MIN_PASSWORD_LENGTH:
         problems["new"] = [f"must be at least {MIN_PASSWORD_LENGTH} characters"]
-    elif new == current:
-        problems["new"] = ["must differ from the current password"]
     if new != repeat:
         problems["repeat"] = ["does not match the new password"]
+    return problems
+
+
+def change_password(actor: User, current: str, new: str, repeat: str) -> User:
+    """Change one's own password (which signs out other sessions and API tokens)."""
+    problems = password_problems(new, repeat)
+    if not actor.check_password(current):
+        problems["current"] = ["is not your current password"]
+    if "new" not in problems and new == current:
+        problems["new"] = ["must differ from the current password"]
     if problems:
         raise Invalid("the password was not changed", problems)
     with transaction():
