@@ -2,11 +2,9 @@
 its own tasks, a client only its own audits and suppliers, and the four-eyes rule on
 assignment as well as completion."""
 from tests.audits.walk import (
-    audited,
     quote_accepted,
     request_audit,
-    scheduled_for_today,
-    self_assessed,
+    to_report_review,
 )
 from tests.lifecycle.flow import do, open_tasks
 
@@ -66,11 +64,7 @@ def test_a_client_sees_only_its_own_audits_and_suppliers(audit_world, staff, mak
 
 def test_the_auditor_may_not_be_given_the_review_of_their_own_audit(audit_world):
     w = audit_world
-    case_id = request_audit(w)
-    quote_accepted(w, case_id)
-    self_assessed(w, case_id)
-    scheduled_for_today(w, case_id)
-    audited(w, case_id)
+    case_id = to_report_review(w)
     review = open_tasks(w.cw, case_id)["report_review"]
     refused = w.cw.post(f"/api/v1/tasks/{review['id']}/assign", json={"username": "ana"})
     assert refused.status_code == 422

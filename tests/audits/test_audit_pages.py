@@ -8,12 +8,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CorrectiveAction
 from tests.audits.walk import (
-    audited,
     plan,
-    quote_accepted,
-    request_audit,
-    scheduled_for_today,
-    self_assessed,
+    to_report_review,
 )
 from tests.lifecycle.flow import do
 
@@ -21,11 +17,7 @@ from tests.lifecycle.flow import do
 def test_the_case_page_shows_the_supplier_and_its_corrective_actions(audit_world, web_as,
                                                                      make_user):
     w = audit_world
-    case_id = request_audit(w)
-    quote_accepted(w, case_id)
-    self_assessed(w, case_id)
-    scheduled_for_today(w, case_id)
-    audited(w, case_id)
+    case_id = to_report_review(w)
     do(w.reviewer, case_id, "report_review", {"review_decision": "approve"})
     do(w.supplier, case_id, "corrective_action_plan", {"actions": plan(w, case_id)})
     first = db.session.scalar(select(CorrectiveAction).where(

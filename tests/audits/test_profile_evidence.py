@@ -2,11 +2,7 @@
 partner criteria (3.x): offered by the form, accepted by the server, an unknown report
 refused, and nothing offered to a company without reports."""
 from tests.audits.walk import (
-    audited,
-    quote_accepted,
-    request_audit,
-    scheduled_for_today,
-    self_assessed,
+    to_report_review,
 )
 from tests.lifecycle.flow import (
     do,
@@ -40,11 +36,7 @@ def test_the_profile_offers_the_audit_reports_for_business_partner_criteria(audi
     before = task_view(w.client, member_case, "security_profile")
     assert "audit_reports" not in _criterion_schema(before, "3.1")["properties"]
 
-    audit = request_audit(w)
-    quote_accepted(w, audit)
-    self_assessed(w, audit)
-    scheduled_for_today(w, audit)
-    audited(w, audit)
+    audit = to_report_review(w)
     do(w.reviewer, audit, "report_review", {"review_decision": "approve"})
     report = next(d for d in w.client.get(f"/api/v1/cases/{audit}/documents")
                   .get_json()["items"] if d["criterion"] == "audit_report")

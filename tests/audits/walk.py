@@ -78,6 +78,16 @@ def actions_of(api, case_id: int, bpmn_id: str) -> list[dict]:
     return [{k: v for k, v in a.items() if k in fields} for a in view["data"]["actions"]]
 
 
+def to_report_review(w) -> int:
+    """A new audit walked to the reviewer's sign-off of its report; the case id."""
+    case_id = request_audit(w)
+    quote_accepted(w, case_id)
+    self_assessed(w, case_id)
+    scheduled_for_today(w, case_id)
+    audited(w, case_id)
+    return case_id
+
+
 def plan(w, case_id: int) -> list[dict]:
     """The supplier's corrective action plan for every finding."""
     return [{**a, "root_cause": "No procedure", "action": f"Fix {a['criterion_id']}",
