@@ -55,3 +55,6 @@ def test_the_case_worker_picks_the_auditor_from_a_list(audit_world, web_as):
     picker = picker[:picker.index("</select>")]
     assert 'value="ana"' in picker and 'value="bruno"' in picker
     assert 'value="rita"' not in picker  # a reviewer, not an auditor
+    # the task's case summary is about the audited supplier, not the client's membership
+    assert "<dt>Supplier</dt><dd>Textiles del Norte SA de CV</dd>" in page
+    assert "<dt>Membership</dt>" not in page

@@ -64,7 +64,12 @@ def case_page(actor: User, case_id: int, language: str = "en") -> CasePage:
 
 
 def membership_record(case: Case) -> list[tuple[str, Any]]:
-    """The company's membership record as (label, value) rows, empty until it has one."""
+    """The company's membership record as (label, value) rows, empty until it has one; for a
+    partner audit, the audited supplier instead (the client's membership is not its subject)."""
+    if case.supplier_id is not None:
+        supplier = case.supplier
+        return [(label, value) for label, value in (
+            ("Supplier", supplier.legal_name), ("Country", supplier.country)) if value]
     record = db.session.scalar(select(Membership).where(Membership.company_id == case.company_id))
     if record is None:
         return []
