@@ -75,10 +75,14 @@ class ProcessPackage:
     start_form: str | None = None
 
     def content_hash(self, forms: dict[str, object]) -> str:
-        """Hash of everything that makes this version behave as it does."""
+        """Hash of everything that makes this version behave as it does: the parsed process
+        (not the XML text, so moving shapes or reordering attributes changes nothing), its
+        forms and settings. A layout change that reorders a gateway's outgoing flows (the
+        engine tries them top to bottom) does change the parsed process, so it counts."""
         digest = hashlib.sha256()
-        payload = {"files": self.files, "forms": forms, "default_role": self.default_role,
-                   "startable_by": list(self.startable_by), "start_form": self.start_form}
+        payload = {"spec": json.loads(self.spec_json), "forms": forms,
+                   "default_role": self.default_role, "startable_by": list(self.startable_by),
+                   "start_form": self.start_form}
         digest.update(json.dumps(payload, sort_keys=True).encode())
         return digest.hexdigest()
 

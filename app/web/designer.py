@@ -114,7 +114,8 @@ def deploy(process_id: str):
                        problems=err.details if isinstance(err.details, list) else []), 422
     return jsonify(deployed=[{
         "process_id": d.version.process_model.process_id, "version": d.version.version,
-        "created": d.created, "content_hash": d.version.content_hash} for d in deployed],
+        "created": d.created, "layout_updated": d.layout_updated,
+        "content_hash": d.version.content_hash} for d in deployed],
         problems=[], url=url_for("dashboard.processes"))
 
 

@@ -125,7 +125,7 @@ def test_new_process_starts_from_a_blank_diagram_and_deploys(world, client, sign
     assert _post_json(client, "/designer/export_check/validate", xml).get_json()["valid"]
     deployed = _post_json(client, "/designer/export_check/deploy", xml).get_json()
     assert deployed["deployed"][0] == {"process_id": "export_check", "version": 1,
-                                       "created": True,
+                                       "created": True, "layout_updated": False,
                                        "content_hash": deployed["deployed"][0]["content_hash"]}
 
 

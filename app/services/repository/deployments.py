@@ -25,10 +25,12 @@ DIAGRAM_SUFFIXES = (".bpmn", ".bpmn20.xml")
 
 @dataclass
 class Deployed:
-    """One process of a deployment: its current version and whether this deploy created it."""
+    """One process of a deployment: its current version, whether this deploy created it, and
+    whether it only brought a new layout (kept on the current version, which behaves the same)."""
 
     version: ProcessVersion
     created: bool
+    layout_updated: bool = False
 
 
 def find_form(forms_dirs: str, key: str) -> dict:
@@ -118,8 +120,15 @@ def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
         db.session.flush()
     model.name = package.name
     latest = _latest(model.id)
-    if latest is not None and latest.content_hash == content_hash:
-        return Deployed(latest, False)
+    if latest is not None and (latest.content_hash == content_hash
+                               or (latest.files == package.files and latest.forms == forms)):
+        if latest.files == package.files:
+            return Deployed(latest, False)
+        latest.files = package.files  # the same behaviour, drawn anew: keep the drawing
+        audit.record(AuditKind.DEPLOYMENT, actor=actor, process_id=package.process_id,
+                     version=latest.version, content_hash=latest.content_hash,
+                     files=sorted(package.files), layout_only=True)
+        return Deployed(latest, False, layout_updated=True)
     version = ProcessVersion(
         process_model=model, version=(latest.version + 1) if latest else 1,
         content_hash=content_hash, files=package.files, spec_json=package.spec_json,

@@ -298,7 +298,9 @@
       stored();
       showProblems([]);
       var mine = answer.data.deployed.filter(function (d) { return d.process_id === container.dataset.processId; })[0] || answer.data.deployed[0];
-      setStatus((mine.created ? "Deployed as version " : "Unchanged: still version ") + mine.version + ". ", "ok");
+      setStatus((mine.created ? "Deployed as version " : mine.layout_updated
+        ? "Only the layout changed: version " + mine.version + " keeps its behaviour and shows the new drawing. "
+        : "Unchanged: still version ") + (mine.layout_updated ? "" : mine.version + ". "), "ok");
       var link = document.createElement("a");
       link.href = answer.data.url;
       link.id = "deployed-link";
