@@ -16,6 +16,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
+from app.engine.layout import with_layout
 from app.engine.roles import DEFAULT_ROLE, lane_to_role
 from app.engine.sandbox import SandboxedEnvironment, SandboxError, check_source
 from app.engine.serializer import spec_to_json
@@ -232,11 +233,14 @@ def _read_files(files: dict[str, bytes | str], parser, checker: _Checker,
             checker.add(str(err), name)
             continue
         try:
-            texts[name] = data if isinstance(data, str) else data.decode("utf-8")
+            text = data if isinstance(data, str) else data.decode("utf-8")
         except UnicodeDecodeError as err:
             checker.add(f"file is not UTF-8 (byte {err.start}: {err.reason}); save diagrams "
                         "as UTF-8", name)
             continue
+        texts[name] = with_layout(text, tree)
+        if texts[name] is not text:  # the engine reads the drawn file (flow order follows it)
+            tree = parse_xml(texts[name], max_bytes * 2)
         for process in tree.getroot().iter(f"{{{BPMN_NS}}}process"):
             settings[process.get("id")] = _process_settings(process, checker, name)
         try:
