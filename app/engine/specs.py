@@ -81,11 +81,20 @@ class ProcessPackage:
         forms and settings. A layout change that reorders a gateway's outgoing flows (the
         engine tries them top to bottom) does change the parsed process, so it counts."""
         digest = hashlib.sha256()
-        payload = {"spec": json.loads(self.spec_json), "forms": forms,
+        payload = {"spec": behaviour_of(self.spec_json), "forms": forms,
                    "default_role": self.default_role, "startable_by": list(self.startable_by),
                    "start_form": self.start_form}
         digest.update(json.dumps(payload, sort_keys=True).encode())
         return digest.hexdigest()
+
+
+def behaviour_of(spec_json: str) -> dict:
+    """A stored spec as plain data to compare by meaning: the parsed processes and the default
+    roles of those it runs (versions stored before 2026-12 kept the whole deployment's)."""
+    data = json.loads(spec_json)
+    runs = {data["spec"].get("name"), *data.get("subprocess_specs", {})}
+    data["default_roles"] = {k: v for k, v in data.get("default_roles", {}).items() if k in runs}
+    return data
 
 
 def _properties(node) -> dict[str, str]:
@@ -301,7 +310,10 @@ def _package(parser, process_id: str, checker: _Checker, texts: dict[str, str],
         process_id=process_id,
         name=spec.description or process_id,
         files={f: texts[f] for f in used_files},
-        spec_json=spec_to_json(spec, subprocess_specs, default_roles),
+        # only the processes this one runs: the rest of the deployment is not its behaviour
+        spec_json=spec_to_json(spec, subprocess_specs, {
+            name: role for name, role in default_roles.items()
+            if name == process_id or name in subprocess_specs}),
         form_keys=sorted(set(form_keys)),
         default_role=own.default_role,
         user_task_ids=user_tasks,

@@ -4,9 +4,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ProcessVersion
 from app.models.designer import DiagramDraft
-from tests.helpers import bpmn
+from tests.helpers import drawn_bpmn
 
-V1 = bpmn("two_lanes.bpmn").decode()
+V1 = drawn_bpmn("two_lanes.bpmn")  # as deployed: drawn
 
 
 def _post_json(client, url, xml):

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from app.engine import DeployError, compile_diagrams
+from app.engine import DeployError, behaviour_of, compile_diagrams
 from app.extensions import db
 from app.models import Case, ProcessModel, ProcessVersion, User
 from app.models.case import RESERVED_VARIABLES
@@ -120,8 +120,7 @@ def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
         db.session.flush()
     model.name = package.name
     latest = _latest(model.id)
-    if latest is not None and (latest.content_hash == content_hash
-                               or (latest.files == package.files and latest.forms == forms)):
+    if latest is not None and _same_behaviour(latest, package, forms, content_hash):
         if latest.files == package.files:
             return Deployed(latest, False)
         latest.files = package.files  # the same behaviour, drawn anew: keep the drawing
@@ -142,6 +141,20 @@ def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
                  version=version.version, content_hash=content_hash,
                  files=sorted(package.files))
     return Deployed(version, True)
+
+
+def _same_behaviour(latest: ProcessVersion, package, forms: dict, content_hash: str) -> bool:
+    """Whether the new package behaves as the latest version: the same hash, or (for versions
+    hashed another way, or compiled by another engine release) the same files, or the same
+    parsed process, forms and settings."""
+    if latest.content_hash == content_hash:
+        return True
+    if latest.forms != forms:
+        return False
+    return latest.files == package.files or (
+        (latest.default_role, latest.startable_by, latest.start_form)
+        == (package.default_role, ",".join(package.startable_by), package.start_form)
+        and behaviour_of(latest.spec_json) == behaviour_of(package.spec_json))
 
 
 def deploy_directory(directory: str | Path, actor: User | None = None) -> list[Deployed]:
