@@ -16,6 +16,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
+from app.engine.connectivity import disconnected
 from app.engine.layout import with_layout
 from app.engine.roles import DEFAULT_ROLE, lane_to_role
 from app.engine.sandbox import SandboxedEnvironment, SandboxError, check_source
@@ -252,6 +253,9 @@ def _read_files(files: dict[str, bytes | str], parser, checker: _Checker,
             tree = parse_xml(texts[name], max_bytes * 2)
         for process in tree.getroot().iter(f"{{{BPMN_NS}}}process"):
             settings[process.get("id")] = _process_settings(process, checker, name)
+            if process.get("isExecutable") == "true":
+                for element_id, problem in disconnected(process):
+                    checker.add(problem, name, element_id)
         try:
             parser.add_bpmn_xml(tree, filename=name)
         except ValidationException as err:

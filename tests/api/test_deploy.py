@@ -604,3 +604,24 @@ def test_two_files_of_the_same_name_in_one_deployment_are_refused(staff):
     assert body["details"]["files"] == [
         "'process.bpmn' was sent 2 times: give each file its own name"]
     assert_nothing_stored()
+
+
+def test_a_task_without_flows_is_not_ready_to_deploy(staff):
+    """A task dropped on the canvas and never connected would never run: say so."""
+    stray = _replaced("two_lanes.bpmn", b"</bpmn:process>",
+                      b'<bpmn:userTask id="stray" name="Check the seal log" /></bpmn:process>')
+    response = deploy_xml(staff["designer"], stray, "two_lanes.bpmn")
+    problem = only_problem(response)
+    assert problem["element_id"] == "stray"
+    assert problem["message"] == ("'Check the seal log' is not connected: no sequence flow "
+                                  "leads to it, so no case can reach it")
+    assert_nothing_stored()
+
+    dead_end = _replaced("two_lanes.bpmn", b'targetRef="end"', b'targetRef="stray"').replace(
+        b"</bpmn:process>", b'<bpmn:userTask id="stray" name="Seal log" /></bpmn:process>')
+    found = {p["element_id"]: p["message"]
+             for p in problems(deploy_xml(staff["designer"], dead_end, "two_lanes.bpmn"))}
+    assert found == {
+        "stray": "'Seal log' is not connected: no sequence flow leaves it, so a case that "
+                 "reaches it can never go on (end the path with an end event)",
+        "end": "'end' is not connected: no sequence flow leads to it, so no case can reach it"}
