@@ -97,7 +97,7 @@
       button.type = "button";
       button.className = "diagram-open";
       button.dataset.open = called;
-      button.textContent = text(self.container, "open", "Open");
+      button.textContent = text(self.container, "open", "Open stage");
       button.setAttribute("aria-label", button.textContent + ": " + (element.businessObject.name || called));
       button.addEventListener("click", function (event) { event.stopPropagation(); self.open(element); });
       overlays.add(element.id, "open-stage", { position: { top: -14, right: 14 }, html: button });

@@ -59,7 +59,7 @@ def test_a_stage_opens_with_its_steps_marked_and_back_returns(staged, new_page):
     expect(diagram).to_have_attribute("data-rendered", "true")
     expect(diagram.locator('[data-element-id="intake"].state-completed')).to_have_count(1)
     expect(diagram.locator('[data-element-id="review_stage"].state-active')).to_have_count(1)
-    page.get_by_role("button", name="Open: Review stage").click()
+    page.get_by_role("button", name="Open stage: Review stage").click()
     expect(diagram).to_have_attribute("data-process", "web_call_sub")
     expect(diagram).to_have_attribute("data-rendered", "true")
     expect(diagram).to_contain_text("Second step")
