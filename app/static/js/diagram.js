@@ -100,7 +100,7 @@
       button.textContent = text(self.container, "open", "Open stage");
       button.setAttribute("aria-label", button.textContent + ": " + (element.businessObject.name || called));
       button.addEventListener("click", function (event) { event.stopPropagation(); self.open(element); });
-      overlays.add(element.id, "open-stage", { position: { top: -14, right: 14 }, html: button });
+      overlays.add(element.id, "open-stage", { position: { top: 4, left: 4 }, html: button });
     });
     this.setTitle(data);
     this.firstView(active);
