@@ -100,6 +100,8 @@
       button.textContent = text(self.container, "open", "Open stage");
       button.setAttribute("aria-label", button.textContent + ": " + (element.businessObject.name || called));
       button.addEventListener("click", function (event) { event.stopPropagation(); self.open(element); });
+      /* a stage outside the view comes into it when the keyboard reaches its button */
+      button.addEventListener("focus", function () { canvas.scrollToElement(element, 40); });
       overlays.add(element.id, "open-stage", { position: { top: 4, left: 4 }, html: button });
     });
     this.setTitle(data);
@@ -108,11 +110,15 @@
     this.container.dataset.rendered = "true";
   };
 
-  /* the whole diagram when it fits readably; else a readable scale, around the active step */
+  /* the whole diagram when it fits readably (never blown up past 1:1); else a readable scale,
+     around the active step. The box is no taller than the diagram needs. */
   Diagram.prototype.firstView = function (active) {
     var canvas = this.viewer.get("canvas");
+    var height = canvas.viewbox().inner.height;
+    var room = Math.min(560, Math.round(window.innerHeight * 0.7));
+    this.container.style.height = Math.max(240, Math.min(room, Math.ceil(height) + 60)) + "px";
     canvas.resized();
-    var scale = canvas.zoom("fit-viewport", "auto");
+    var scale = this.fit();
     if (scale < READABLE) {
       var inner = canvas.viewbox().inner;
       canvas.zoom(READABLE);
@@ -126,6 +132,14 @@
     this.noteScale();
   };
 
+  /* all of the diagram in view, at most at 1:1 */
+  Diagram.prototype.fit = function () {
+    var canvas = this.viewer.get("canvas");
+    var scale = canvas.zoom("fit-viewport", "auto");
+    if (scale > 1) { scale = canvas.zoom(1, "auto"); }
+    return scale;
+  };
+
   Diagram.prototype.noteScale = function () {
     this.container.dataset.scale = this.viewer.get("canvas").zoom().toFixed(3);
   };
@@ -133,7 +147,7 @@
   Diagram.prototype.zoom = function (how) {
     if (!this.viewer) { return; }
     var canvas = this.viewer.get("canvas");
-    if (how === "fit") { canvas.zoom("fit-viewport", "auto"); }
+    if (how === "fit") { this.fit(); }
     else {
       var box = canvas.viewbox();
       var centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
