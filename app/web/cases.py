@@ -59,9 +59,11 @@ def timeline(case_id: int):
 @bp.get("/cases/<int:case_id>/diagram")
 @login_required
 def diagram(case_id: int):
-    """The case's BPMN XML and element states, for the diagram viewer."""
-    found = casepage.diagram(actor(), case_id)
-    return jsonify(xml=found.xml, states=found.states, has_layout=found.has_layout)
+    """The BPMN XML and element states of the case's process, or of a process it calls
+    (`?process=<id>`), for the diagram viewer."""
+    found = casepage.diagram(actor(), case_id, request.args.get("process") or None)
+    return jsonify(xml=found.xml, states=found.states, has_layout=found.has_layout,
+                   process_id=found.process_id, name=localize(found.name), called=found.called)
 
 
 @bp.post("/cases/<int:case_id>/comments")

@@ -1,6 +1,7 @@
 """What a case page shows: the record, open tasks, timeline, documents, comments, diagram."""
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 from sqlalchemy import select
@@ -120,27 +121,58 @@ def timeline(actor: User, case_id: int) -> list[TimelineEntry]:
 
 @dataclass
 class Diagram:
-    """The BPMN XML of a case's process and the state of each of its elements."""
+    """The BPMN XML of one process of a case and the state of each of its elements."""
 
     xml: str
     states: dict[str, str]
     has_layout: bool
+    #: the process drawn: the case's own, or one it calls (a stage)
+    process_id: str = ""
+    name: str = ""
+    #: processes this one calls that the case's version can draw (a call activity opens them)
+    called: list[str] = field(default_factory=list)
 
 
-def diagram(actor: User, case_id: int) -> Diagram:
-    """The case's main diagram with BPMN id -> COMPLETED/READY/WAITING/ERROR/STARTED."""
+def _process_pattern(process_id: str) -> re.Pattern:
+    return re.compile(r"<(?:\w+:)?process\b[^>]*\bid=\"" + re.escape(process_id) + '"')
+
+
+def _process_xml(files: dict[str, str], process_id: str) -> str | None:
+    """The file of a version that defines `process_id` (None when none does)."""
+    pattern = _process_pattern(process_id)
+    return next((text for text in files.values() if pattern.search(text)), None)
+
+
+def _process_name(xml: str, process_id: str) -> str:
+    tag = re.search(_process_pattern(process_id).pattern + "[^>]*>", xml)
+    name = re.search(r'\bname="([^"]*)"', tag.group(0)) if tag else None
+    return unescape(name.group(1)) if name else process_id
+
+
+def diagram(actor: User, case_id: int, process_id: str | None = None) -> Diagram:
+    """A case's diagram with BPMN id -> COMPLETED/READY/WAITING/ERROR/STARTED.
+
+    Without `process_id` the case's own process; with it, a process the case's version calls
+    (a stage), marked with the steps of its open run, or of its latest run once it has ended.
+    """
     case = get_case(actor, case_id)
     version = db.session.get(ProcessVersion, case.process_version_id)
-    process_id = version.process_model.process_id
-    pattern = re.compile(r"<(?:\w+:)?process\b[^>]*\bid=\"" + re.escape(process_id) + '"')
+    top = version.process_model.process_id
     files = version.files or {}
-    xml = next((text for text in files.values() if pattern.search(text)),
-               next(iter(files.values()), ""))
+    wanted = process_id or top
+    xml = _process_xml(files, wanted)
+    if xml is None:
+        if process_id:
+            raise NotFound(f"this case's process does not include {process_id}")
+        xml = next(iter(files.values()), "")
     try:
-        states = instances.peek(case).element_states()
+        states = instances.peek(case).element_states_by_process().get(wanted, {})
     except Exception:  # show the diagram even when the state cannot be read
         states = {}
-    return Diagram(xml, states, "BPMNDiagram" in xml and "BPMNShape" in xml)
+    called = sorted({called for called in re.findall(r'\bcalledElement="([^"]+)"', xml)
+                     if called != wanted and _process_xml(files, called) is not None})
+    return Diagram(xml, states, "BPMNDiagram" in xml and "BPMNShape" in xml, wanted,
+                   _process_name(xml, wanted), called)
 
 
 @dataclass
