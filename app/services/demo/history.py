@@ -97,8 +97,8 @@ def seed_history(people: dict[str, User]) -> list[str]:
         company = Company(legal_name=legal_name, entity_type=entity_type)
         with transaction():
             db.session.add(company)
-        clock = Clock(start, days)
         case = start_case(people["caseworker"], company_id=company.id)
+        clock = Clock(start, days)  # after the start: what it wrote lands at `start`
         walk_to(Walk(case.id, company, _identifiers(entity_type, len(done)), people,
                      after_step=clock.tick), target)
         clock.apply(company.id)
