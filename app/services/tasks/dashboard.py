@@ -40,6 +40,7 @@ class Dashboard:
     open_per_role: list[Figure]
     overdue_per_role: list[Figure]
     cases_waiting: list[Figure]
+    cases_overdue: list[Figure]
     deadlines: list[Figure]
     median_hours_per_task: list[Figure]
     reviews_due: list[Figure]
@@ -74,6 +75,8 @@ def dashboard(actor: User) -> Dashboard:
     overdue = [_tasks(actor, role, overdue=True) for role in queues]
     waiting = [_cases(actor, role, waiting_on=role) for role in TASK_ROLES]
     waiting = [f for f in waiting if f.value]
+    late = [f for f in (_cases(actor, role, waiting_on=role, overdue="1") for role in TASK_ROLES)
+            if f.value]
     deadline_stages = db.session.scalars(
         select(Case.current_stage).where(Case.status == running, Case.next_timer_at.is_not(None),
                                          Case.current_stage.is_not(None))
@@ -83,7 +86,7 @@ def dashboard(actor: User) -> Dashboard:
     reviews = [_cases(actor, label, review_due=key) for key, label in (
         ("annual_review", "Annual reviews"), ("revalidation", "Revalidations"),
         ("validation", "Validations"))]
-    return Dashboard(per_stage, per_status, open_rows, overdue, waiting, deadlines,
+    return Dashboard(per_stage, per_status, open_rows, overdue, waiting, late, deadlines,
                      _median_hours(), reviews)
 
 
