@@ -4,12 +4,18 @@ took months.
 A `Clock` notes the real instant after every step of the walk and the simulated instant it
 stands for. Every timestamp the walk wrote is then mapped: what happened during step k (between
 the real instants k-1 and k) lands just before simulated instant k, seconds apart as it really
-was; so a task created by step k-1 and completed in step k waited the days planned for it. Due
-dates move with their task's creation, so a period keeps its length.
+was; so a task created by step k-1 and completed in step k waited the days planned for it.
+A deadline (a due date, the membership record's anniversary) is some instant of the walk plus
+a period setting (or one period less another): found that way, it moves with that instant, so
+a certification target stays 90 days after the application. One not found so moves with its
+task's creation.
 """
 from bisect import bisect_left
 from datetime import datetime, timedelta
+from itertools import permutations
 
+import isodate
+from flask import current_app
 from sqlalchemy import bindparam, select
 
 from app.extensions import db
@@ -30,6 +36,7 @@ class Clock:
         self.days = days
         self.real = [utcnow()]
         self.sim = [start]
+        self.periods = _periods()
 
     def tick(self, _bpmn_id: str = "") -> None:
         """A step was completed: it took the next planned number of days."""
@@ -52,6 +59,18 @@ class Clock:
             return moment
         return moment + (self.at(anchor) - anchor)
 
+    def deadline(self, moment: datetime | None, fallback: datetime) -> datetime | None:
+        """A deadline: an instant of the walk plus a period, moved with that instant (else
+        with `fallback`)."""
+        if moment is None:
+            return None
+        slack = timedelta(seconds=5)
+        for period in self.periods:
+            base = moment - period
+            if self.real[0] - slack <= base <= self.real[-1] + slack:
+                return self.at(base) + period
+        return self.shift(moment, fallback)
+
     def apply(self, company_id: int) -> None:
         """Rewrite the timestamps of the company's cases, tasks, audit trail and record."""
         with transaction():
@@ -66,7 +85,7 @@ class Clock:
                                               HumanTask.completed_at, HumanTask.due_at)
                                        .where(HumanTask.case_id.in_(case_ids))).all()
             _rewrite(HumanTask, [{"b_id": i, "created_at": self.at(c),
-                                  "completed_at": self.at(d), "due_at": self.shift(due, c)}
+                                  "completed_at": self.at(d), "due_at": self.deadline(due, c)}
                                  for i, c, d, due in tasks])
             events = db.session.execute(select(AuditEvent.id, AuditEvent.at)
                                         .where(AuditEvent.case_id.in_(case_ids))).all()
@@ -85,12 +104,27 @@ class Clock:
         if record is None:
             return
         end = self.real[-1] + timedelta(seconds=5)
-        anchor = record.certified_at or self.real[-1]
         for name in MEMBERSHIP_DATES:
             value = getattr(record, name)
             if value is not None:
                 setattr(record, name, self.at(value) if value <= end
-                        else self.shift(value, anchor))
+                        else self.deadline(value, self.real[-1]))
+
+
+def _periods() -> list[timedelta]:
+    """Every period setting, and each one less another (a review window before an
+    anniversary), longest first."""
+    single = set()
+    for value in current_app.config["PERIODS"].values():
+        for part in str(value).split(","):
+            try:
+                period = isodate.parse_duration(part.strip())
+            except (isodate.ISO8601Error, ValueError):
+                continue
+            if isinstance(period, timedelta) and period > timedelta(0):
+                single.add(period)
+    pairs = {a - b for a, b in permutations(single, 2) if a > b}
+    return sorted(single | pairs, reverse=True)
 
 
 def _rewrite(model, rows: list[dict]) -> None:

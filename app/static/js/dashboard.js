@@ -8,12 +8,12 @@
 
   function shortWeek(iso) { return iso.slice(5); }
 
-  function line(canvas, labels, sets) {
+  function series(type, canvas, labels, sets) {
     return new window.Chart(canvas, {
-      type: "line",
+      type: type,
       data: { labels: labels.map(shortWeek), datasets: sets.map(function (set) {
         return { label: set.label, data: set.data, borderColor: COLOURS[set.key],
-                 backgroundColor: COLOURS[set.key], pointRadius: 0, borderWidth: 2, tension: 0.25 };
+                 backgroundColor: COLOURS[set.key], pointRadius: 0, borderWidth: 2, tension: 0 };
       }) },
       options: { responsive: true, maintainAspectRatio: false, animation: false,
                  interaction: { mode: "index", intersect: false },
@@ -23,17 +23,18 @@
   }
 
   function draw(container, data) {
-    line(document.getElementById("chart-cases"), data.weeks, [
+    series("bar", document.getElementById("chart-cases"), data.weeks, [
       { key: "opened", label: "Opened", data: data.opened },
       { key: "closed", label: "Closed", data: data.closed }]);
-    line(document.getElementById("chart-overdue"), data.weeks, [
+    series("line", document.getElementById("chart-overdue"), data.weeks, [
       { key: "overdue", label: "Overdue tasks", data: data.overdue }]);
     new window.Chart(document.getElementById("chart-stages"), {
       type: "bar",
       data: { labels: data.stages, datasets: [{ label: "Median days", data: data.median_days,
                                                 backgroundColor: COLOURS.stages }] },
       options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
-                 plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true } } }
+                 plugins: { legend: { display: false } },
+                 scales: { x: { beginAtZero: true }, y: { ticks: { autoSkip: false } } } }
     });
     container.dataset.rendered = "charts";
   }
