@@ -14,7 +14,8 @@ from tests.lifecycle.conftest import deploy_lifecycle
 #: the membership lifecycle's stages (bpmn/ctpat_membership.bpmn's call activities up to
 #: certification, then the membership year's wait for its review window)
 STAGES = {"Eligibility review", "Risk assessment", "Portal application", "Security profile",
-          "Specialist review", "Certification and validation", "Until the review window opens"}
+          "Specialist review", "Certification and validation", "Until the review window opens",
+          "Request withdrawal"}
 
 
 def _ready_of(legal_name: str) -> list[tuple[str, str]]:
@@ -81,6 +82,9 @@ def test_demo_history_covers_every_entity_type_and_stage_over_two_years(staff, l
     running = set(db.session.scalars(select(Case.current_stage).where(Case.status == "running")))
     assert STAGES <= running, STAGES - running
     assert db.session.scalar(select(func.count()).where(Case.status == "completed")) >= 10
+    waiting = set(db.session.scalars(select(HumanTask.bpmn_id).where(HumanTask.state == "ready")))
+    assert {"suspension_review", "withdrawal_request", "vetting", "validation_result",
+            "security_profile", "risk_threats", "company_profile"} <= waiting
     now = utcnow()
     ready = list(db.session.scalars(select(HumanTask).where(HumanTask.state == "ready",
                                                             HumanTask.due_at.is_not(None))))

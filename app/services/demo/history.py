@@ -17,7 +17,7 @@ from app.models import Company, User
 from app.models.types import utcnow
 from app.models.user import ENTITY_TYPES
 from app.services.demo.backdate import Clock
-from app.services.demo.walk import STEP_IDS, Walk, walk_to
+from app.services.demo.walk import AFTER_VALIDATION, STEP_IDS, Walk, walk_to
 from app.services.runtime.cases import start_case
 from app.services.runtime.unit_of_work import transaction
 
@@ -41,13 +41,15 @@ PREFIXES = ("Bayside", "Cascade", "Desert Sun", "Eagle Pass", "Granite", "Harbor
             "Delta", "Evergreen", "Frontier", "Gulf Coast", "Highland", "Inland Empire", "Jade",
             "Kingsway", "Lone Star", "Midwest", "Nordic", "Orion", "Prairie")
 #: where the 39 cases stop (a BPMN id of the open task, or how the case ended), most of them
-#: validated members, several more at the long security profile
-TARGETS = (("validated",) * 9 + ("security_profile",) * 4 + ("specialist_review",) * 3
-           + ("vetting",) * 3 + ("site_visit",) * 2 + ("eligibility_review", "ineligible",
-           "ineligible", "risk_threats", "risk_action_plan", "risk_method", "company_profile",
-           "company_profile", "information_request", "information_request", "rejected",
-           "rejected", "validation_notice", "validation_notice", "prevalidation_documents",
-           "prevalidation_documents", "validation_result", "validation_result"))
+#: validated members (one reported for an incident, one withdrawing), several more at the long
+#: security profile
+TARGETS = (("validated",) * 7 + AFTER_VALIDATION + ("security_profile",) * 4
+           + ("specialist_review",) * 3 + ("vetting",) * 3 + ("site_visit",) * 2
+           + ("eligibility_review", "ineligible", "ineligible", "risk_threats",
+              "risk_action_plan", "risk_method", "company_profile", "company_profile",
+              "information_request", "information_request", "rejected", "rejected",
+              "validation_notice", "validation_notice", "prevalidation_documents",
+              "prevalidation_documents", "validation_result", "validation_result"))
 #: days a task typically waits before it is done (low, high)
 STEP_DAYS = {"eligibility_review": (2, 12), "risk_cargo_flow": (3, 15), "risk_threats": (2, 10),
              "risk_vulnerabilities": (3, 14), "risk_action_plan": (2, 10), "risk_method": (1, 6),
@@ -72,8 +74,12 @@ def _plan(rng: random.Random, target: str) -> list[float]:
     of the steps before it; the last step of an information request or rejection is the
     specialist's review)."""
     ends = {"ineligible": 1, "rejected": 9, "information_request": 9, "validated": len(STEP_IDS)}
-    steps = ends.get(target) or STEP_IDS.index(target)
-    return [rng.uniform(*STEP_DAYS[bpmn_id]) for bpmn_id in STEP_IDS[:steps]]
+    steps = ends.get(target) or (len(STEP_IDS) if target in AFTER_VALIDATION
+                                 else STEP_IDS.index(target))
+    days = [rng.uniform(*STEP_DAYS[bpmn_id]) for bpmn_id in STEP_IDS[:steps]]
+    if target in AFTER_VALIDATION:  # the member's year went on a while first
+        days.append(rng.uniform(30, 200))
+    return days
 
 
 def seed_history(people: dict[str, User]) -> list[str]:

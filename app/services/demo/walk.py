@@ -6,8 +6,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from app.models import Company, User
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Case, Company, User
+from app.models.enums import CaseStatus
 from app.services.membership.catalogue import criteria_for, eligibility_rules
+from app.services.runtime.cases import start_case
+from app.services.runtime.messages import send_message
 from app.services.tasks import actions as tasks
 
 #: the demo threat assessment, rated per route
@@ -179,10 +185,40 @@ STEP_IDS = ("eligibility_review", "risk_cargo_flow", "risk_threats", "risk_vulne
             "site_visit", "validation_result")
 
 
+#: after validation, the member's year: a security incident opens a suspension review, or
+#: the company asks to withdraw
+AFTER_VALIDATION = ("suspension_review", "withdrawal_request")
+
+
+def _incident(walk: Walk) -> None:
+    """A security incident reported on the membership year (the case worker sends it)."""
+    year = db.session.scalar(select(Case.id).where(
+        Case.company_id == walk.company.id, Case.status == CaseStatus.RUNNING,
+        Case.id != walk.case_id).order_by(Case.id.desc()).limit(1))
+    send_message(walk.people["caseworker"], year, "security_incident", {
+        "kind": "narcotics seizure", "date": date.today().isoformat(),
+        "description": "CBP found narcotics in a container the company filed for."})
+    if walk.after_step:
+        walk.after_step("security_incident")
+
+
+def _withdrawal(walk: Walk) -> None:
+    """The company's request to leave CTPAT, waiting for its officer's statement."""
+    start_case(walk.people["caseworker"], company_id=walk.company.id,
+               process_id="membership_withdrawal")
+    if walk.after_step:
+        walk.after_step("withdrawal")
+
+
 def walk_to(walk: Walk, target: str) -> None:
     """Complete the steps before the task `target` (a BPMN id in STEP_IDS), or every step
     ("validated"), or end the case early ("ineligible", "rejected"), or stop at the
-    specialist's information request ("information_request")."""
+    specialist's information request ("information_request"); or validate, then report a
+    security incident or start a withdrawal (AFTER_VALIDATION)."""
+    if target in AFTER_VALIDATION:
+        walk_to(walk, "validated")
+        (_incident if target == "suspension_review" else _withdrawal)(walk)
+        return
     if target == "ineligible":
         eligibility(walk, eligible=False)
         return
