@@ -89,8 +89,18 @@ def test_validate_lists_problems_by_element_and_deploy_refuses_an_invalid_draft(
 
     good = bad.replace("no_such_form", "review_form").replace("Purchasing", "Applicant")
     good = good.replace("Answer questions", "Answer the questions")
-    assert _post_json(client, "/designer/two_lanes/validate", good).get_json() == {
+    checked = _post_json(client, "/designer/two_lanes/validate", good).get_json()
+    assert checked["saved_at"] == db.session.scalar(select(DiagramDraft.updated_at)).isoformat()
+    assert {k: checked[k] for k in ("valid", "processes", "problems")} == {
         "valid": True, "processes": ["two_lanes"], "problems": []}
+    # what deploying would do, before it does: the changed task, the cases staying on v1
+    preview = _post_json(client, "/designer/two_lanes/preview", good).get_json()
+    [process] = preview["processes"]
+    assert (process["process_id"], process["latest_version"], process["new_version"]) == (
+        "two_lanes", 1, 2)
+    assert "answer" in process["changes"]["changed"]["two_lanes"]
+    assert process["running"] == {"1": 2}
+    assert db.session.query(ProcessVersion).count() == 1  # nothing deployed yet
     deployed = _post_json(client, "/designer/two_lanes/deploy", good)
     assert deployed.status_code == 200
     assert deployed.get_json()["deployed"][0]["version"] == 2

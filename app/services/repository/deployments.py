@@ -58,10 +58,11 @@ def validate(actor: User, files: dict[str, bytes],
     Raises Invalid with every problem found, exactly as `deploy` would.
     """
     require_role(actor, "designer")
-    return [package.process_id for package in _compile(files, forms or {})]
+    return [package.process_id for package in compile_checked(files, forms or {})]
 
 
-def _compile(files: dict[str, bytes], forms: dict[str, dict]):
+def compile_checked(files: dict[str, bytes], forms: dict[str, dict]):
+    """The packages of a deployment, every deploy check run (Invalid with every problem)."""
     config = current_app.config
     forms_dir = config["FORMS_DIR"]
     try:
@@ -101,16 +102,21 @@ def deploy(actor: User | None, files: dict[str, bytes],
     if actor is not None:
         require_role(actor, "designer")
     given = forms or {}
-    packages = _compile(files, given)
+    packages = compile_checked(files, given)
     with transaction():
         return [_store(package, given, actor) for package in packages]
 
 
+def forms_for(package, given: dict[str, dict]) -> dict[str, dict]:
+    """The forms a package runs: the given (a designer's drafts) or those in FORMS_DIR."""
+    forms_dir = current_app.config["FORMS_DIR"]
+    return {key: given[key] if key in given else find_form(forms_dir, key)
+            for key in package.form_keys}
+
+
 def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
     """Store one compiled process as a new version, unless its content is the latest's."""
-    forms_dir = current_app.config["FORMS_DIR"]
-    forms = {key: given[key] if key in given else find_form(forms_dir, key)
-             for key in package.form_keys}
+    forms = forms_for(package, given)
     content_hash = package.content_hash(forms)
     model = db.session.scalar(
         select(ProcessModel).where(ProcessModel.process_id == package.process_id))
@@ -120,7 +126,7 @@ def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
         db.session.flush()
     model.name = package.name
     latest = _latest(model.id)
-    if latest is not None and _same_behaviour(latest, package, forms, content_hash):
+    if latest is not None and same_behaviour(latest, package, forms, content_hash):
         if latest.files == package.files:
             return Deployed(latest, False)
         latest.files = package.files  # the same behaviour, drawn anew: keep the drawing
@@ -143,7 +149,7 @@ def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
     return Deployed(version, True)
 
 
-def _same_behaviour(latest: ProcessVersion, package, forms: dict, content_hash: str) -> bool:
+def same_behaviour(latest: ProcessVersion, package, forms: dict, content_hash: str) -> bool:
     """Whether the new package behaves as the latest version: the same hash, or (for versions
     hashed another way, or compiled by another engine release) the same files, or the same
     parsed process, forms and settings."""
