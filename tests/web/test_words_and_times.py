@@ -39,13 +39,20 @@ def test_entity_types_and_statuses_read_as_words_not_codes(world, client, sign_i
     assert "highway carrier (U.S.–Mexico)" in inbox  # inside a sentence: lower case
 
 
-def test_labels_in_spanish_and_in_sentences():
+def test_labels_in_spanish_and_in_sentences(app):
+    from flask_babel import force_locale
+
     from app.web.labels import label, term, words
 
     assert words("highway_carrier_us_mexico") == "Highway carrier (U.S.–Mexico)"
     assert words("customs_broker") == "Customs broker"
     assert words("timer_fired") == "Timer fired"
-    assert term("case_worker") == "case worker"
+    with app.test_request_context():
+        assert term("case_worker") == "case worker"
+        assert term("highway_carrier_us_mexico") == "highway carrier (U.S.–Mexico)"
+        with force_locale("es"):
+            assert label("highway_carrier_us_mexico") == "Autotransportista EE. UU.–México"
+            assert label("minor") == "Menor"
 
 
 def test_times_show_in_the_readers_zone_with_the_zone(world, client, sign_in):
