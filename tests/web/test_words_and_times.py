@@ -162,6 +162,8 @@ def test_the_favicon_is_served_and_linked(client):
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert b"<svg" in icon.data
     icon.close()
+    old = client.get("/favicon.ico")
+    assert old.status_code == 301 and old.headers["Location"].endswith("/static/img/favicon.svg")
     assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in \
         client.get("/login").text
 
