@@ -17,7 +17,7 @@ def test_case_page_shows_record_tasks_and_timeline(world, client, sign_in):
     sign_in("cw")
     page = client.get("/cases/1")
     assert page.status_code == 200
-    for text in ("Case #1 · Acme Imports", "importer", "Two lanes v1", "running",
+    for text in ("Case #1 · Acme Imports", "Importer", "Two lanes v1", "running",
                  "Review request", "case started", "task created", 'id="diagram"'):
         assert text in page.text
     tasks.complete(world["users"]["cw"], 1, {"decision": "accept"})

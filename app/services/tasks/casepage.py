@@ -17,13 +17,34 @@ from app.services.identity.access import get_case, get_company
 from app.services.runtime import unit_of_work as instances
 from app.services.tasks.submissions import Submission, evidence, submissions
 
+#: what the engine does on its own (a timer, a script, the scheduler, the next step of a
+#: process): credited to SafePort on the timeline, even when a person's action set it off
+#: (the audit row keeps that person as its actor)
+ENGINE_KINDS = frozenset({
+    AuditKind.TASK_CREATED, AuditKind.TASK_CANCELLED, AuditKind.TIMER_FIRED,
+    AuditKind.CASE_COMPLETED, AuditKind.CASE_CONTINUED, AuditKind.ERROR,
+    AuditKind.MEMBERSHIP_CHANGED, AuditKind.NOTICE, AuditKind.REMINDER_SENT,
+    AuditKind.DEADLINE_ESCALATED, AuditKind.CORRECTIVE_ACTION_OVERDUE, AuditKind.MAIL_SENT,
+    AuditKind.AUDIT_REPORT_ISSUED, AuditKind.CORRECTIVE_ACTIONS_RECORDED,
+    AuditKind.AUDIT_CLOSED})
+#: the name the timeline gives the engine
+ENGINE_NAME = "SafePort"
+
 
 @dataclass
 class TimelineEntry:
-    """One audit event, with the actor's name read in the same query."""
+    """One audit event and who it is credited to: a person's name, or SafePort for what the
+    engine did (`ENGINE_KINDS`, or no actor at all)."""
 
     event: AuditEvent
-    actor: str | None
+    actor: str
+
+
+def _credit(event: AuditEvent, full_name: str | None, username: str | None) -> str:
+    """Who a timeline entry names: SafePort for the engine's own steps, else the person."""
+    if event.kind in ENGINE_KINDS or username is None:
+        return ENGINE_NAME
+    return full_name or username
 
 
 @dataclass
@@ -48,9 +69,7 @@ def case_page(actor: User, case_id: int, language: str = "en") -> CasePage:
     case = get_case(actor, case_id)
     open_tasks = list(db.session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.state == TaskState.READY).order_by(HumanTask.id)))
-    rows = db.session.execute(
-        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id.desc())).all()
+    history = _history(case.id)
     documents = list(db.session.scalars(select(Document).where(Document.case_id == case.id)
                                         .order_by(Document.id.desc())))
     comments = list(db.session.scalars(select(Comment).where(Comment.case_id == case.id)
@@ -58,7 +77,7 @@ def case_page(actor: User, case_id: int, language: str = "en") -> CasePage:
     work: dict[str, list[Submission]] = {}
     for done in submissions(case, actor, language):
         work.setdefault(done.stage or "Other", []).append(done)
-    return CasePage(case, open_tasks, [TimelineEntry(e, name) for e, name in rows],
+    return CasePage(case, open_tasks, history,
                     documents, comments,
                     membership_record(case) if case.supplier_id is None else [],
                     list(work.items()), evidence(case), audit_summary(case))
@@ -113,10 +132,16 @@ def hold_of(case: Case) -> Hold | None:
 def timeline(actor: User, case_id: int) -> list[TimelineEntry]:
     """The audit trail of a case, newest first (for the timeline partial)."""
     case = get_case(actor, case_id)
+    return _history(case.id)
+
+
+def _history(case_id: int) -> list[TimelineEntry]:
+    """A case's audit events, newest first, each credited (one query)."""
     rows = db.session.execute(
-        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id.desc())).all()
-    return [TimelineEntry(e, name) for e, name in rows]
+        select(AuditEvent, User.full_name, User.username)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.case_id == case_id).order_by(AuditEvent.id.desc())).all()
+    return [TimelineEntry(e, _credit(e, full, name)) for e, full, name in rows]
 
 
 @dataclass

@@ -70,5 +70,5 @@ def test_the_auditor_of_the_audit_is_refused_its_sign_off(audit_world, new_page)
     refused = page.request.post(f"/tasks/{task_id}", form={
         "csrf_token": token, "action": "complete", "review_decision": "approve"})
     assert refused.status == 403
-    assert "four eyes" in refused.text()
+    assert "Why: Four eyes: you performed" in refused.text()  # the 403 page says why
     assert db.session.get(HumanTask, task_id).state == "ready"
