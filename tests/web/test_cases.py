@@ -32,7 +32,7 @@ def test_diagram_data_marks_completed_and_active_elements(world, client, sign_in
     data = client.get("/cases/1/diagram").get_json()
     assert 'id="two_lanes"' in data["xml"]
     assert data["states"]["review"] == "COMPLETED" and data["states"]["answer"] == "READY"
-    assert data["has_layout"] is False  # the test diagram has no BPMN DI
+    assert data["has_layout"] is True  # sent without BPMN DI, drawn at deploy
 
 
 def test_applicant_cannot_open_another_company_case_or_document(world, client, sign_in):
