@@ -91,3 +91,32 @@ def test_a_field_safeport_cannot_show_is_refused_on_save(form_world, new_page):
     assert "filepicker" in page.locator("#definition").input_value()
     assert db.session.query(DiagramDraft).count() == 0 or "filepicker" not in json.dumps(
         db.session.scalar(select(DiagramDraft.forms)) or {})
+
+
+def test_a_user_task_opens_or_creates_its_form_from_the_modeler(form_world, new_page):
+    page = new_page(1440)
+    sign_in(page, "designer")
+    page.goto("/designer/web_review")
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
+    page.evaluate("""() => { const m = window.safeportModeler;
+        m.get('selection').select(m.get('elementRegistry').get('review')); }""")
+    expect(page.locator("#prop-open-form")).to_have_text("Edit form review_form")
+    page.click("#prop-open-form")
+    page.wait_for_url("**/designer/web_review/forms/review_form")
+    expect(page.locator("#form-builder")).to_have_attribute("data-ready", "true")
+
+    # a new task: the button names the form after it, and the draft keeps the formKey
+    page.goto("/designer/web_review")
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
+    page.evaluate("""() => { const m = window.safeportModeler;
+        const shape = m.get('elementFactory').createShape({type: 'bpmn:UserTask'});
+        shape.businessObject.id = 'check_seals';
+        const lane = m.get('elementRegistry').get('lane_cw');
+        m.get('modeling').createShape(shape, {x: lane.x + 400, y: lane.y + 60}, lane);
+        m.get('selection').select(shape); }""")
+    expect(page.locator("#prop-open-form")).to_have_text("Create form check_seals")
+    page.click("#prop-open-form")
+    page.wait_for_url("**/designer/web_review/forms/check_seals")
+    expect(page.locator("#form-source")).to_contain_text("A new form.")
+    draft = db.session.scalar(select(DiagramDraft.xml))
+    assert 'name="formKey" value="check_seals"' in draft
