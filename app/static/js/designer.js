@@ -187,6 +187,24 @@
       panel.appendChild(field("Form (formKey)", "prop-formKey", getSpiff(bo, "formKey"),
         function (value) { setSpiff(element, "formKey", value); },
         { help: "The form forms/<key>.form; empty: the form named after the task id, if any." }));
+      var known = (container.dataset.formKeys || "").split(",");
+      var key = getSpiff(bo, "formKey") || bo.id;
+      var open = document.createElement("button");
+      open.type = "button";
+      open.id = "prop-open-form";
+      open.textContent = known.indexOf(key) >= 0 ? "Edit form " + key : "Create form " + key;
+      open.addEventListener("click", function () {
+        /* the task names its form, the draft keeps it, then the form builder opens */
+        var chosen = getSpiff(bo, "formKey") || bo.id;
+        if (!getSpiff(bo, "formKey")) { setSpiff(element, "formKey", chosen); }
+        withXml("Saving", function (xml) {
+          return saveDraft(xml).then(function () {
+            unsaved = false;
+            window.location.href = container.dataset.forms + "?key=" + encodeURIComponent(chosen);
+          });
+        })();
+      });
+      panel.appendChild(open);
       panel.appendChild(field("Due in (dueIn expression)", "prop-dueIn", getSpiff(bo, "dueIn"),
         function (value) { setSpiff(element, "dueIn", value); },
         { placeholder: "\"P3D\"", help: "An expression giving an ISO duration or date-time." }));
