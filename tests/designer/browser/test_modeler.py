@@ -131,6 +131,7 @@ def test_form_editor_previews_a_change_and_saves_it(designer_world, new_page, li
     page.click("#forms >> text=web_answer")
     expect(page.locator("#form-source")).to_contain_text("As deployed")
     expect(page.locator("#preview-fields")).to_contain_text("Did anything change?")
+    page.click("#tab-json")  # the form builder opens first; the JSON is the advanced tab
     text = page.input_value("#definition")
     page.fill("#definition", text.replace("Did anything change?", "Has anything changed?"))
     expect(page.locator("#preview-fields")).to_contain_text("Has anything changed?")
@@ -139,7 +140,7 @@ def test_form_editor_previews_a_change_and_saves_it(designer_world, new_page, li
     page.fill("#definition", text.replace("Did anything change?", "Has anything changed?"))
     expect(page.locator("#preview-fields")).to_contain_text("Has anything changed?")
     page.click("#save-form")
-    expect(page.locator(".flash")).to_contain_text("saved in your draft")
+    expect(page.locator(".flash.info")).to_contain_text("saved in your draft")
     expect(page.locator("#form-source")).to_contain_text("From your draft")
     draft = db.session.query(DiagramDraft).one()
     assert draft.forms["web_answer"]["components"][0]["label"] == "Has anything changed?"
