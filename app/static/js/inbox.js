@@ -134,7 +134,7 @@
     if (acted) { kept.checked = []; acted = false; }
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
+  function restore() {
     var r = results();
     if (!r || !kept) { return; }
     var state = kept;
@@ -149,5 +149,11 @@
       if (target) { target.focus(); }
     }
     countSelected();
+  }
+
+  /* htmx settles the swapped list (restoring its attributes) 20 ms after the swap: give the
+     selection back after that */
+  document.addEventListener("htmx:load", function (event) {
+    if (event.target && event.target.id === "inbox-results") { window.setTimeout(restore, 40); }
   });
 }());
