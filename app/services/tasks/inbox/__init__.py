@@ -34,6 +34,7 @@ from app.services.tasks.inbox.query import (
 )
 from app.services.tasks.inbox.work import (
     BULK_ACTIONS,
+    BULK_LIMIT,
     BulkResult,
     Refusal,
     bulk,
@@ -43,9 +44,9 @@ from app.services.tasks.inbox.work import (
 )
 
 __all__ = [
-    "ASSIGNED", "BULK_ACTIONS", "COUNT_CAP", "DEFAULT_ORDER", "DUE_SOON", "ORDERS", "PER_PAGE",
-    "SCOPED_ROLES", "SORTS", "STAGES_EXTENSION", "BulkResult", "Filters", "InboxPage",
-    "InboxRow", "Refusal", "bulk", "check_filters", "colleagues", "counts", "inbox",
-    "inbox_page", "init_app", "next_task_id", "order_by", "parse_filters", "queues_of",
-    "snooze", "stages", "task_ids", "unsnooze", "week_of",
+    "ASSIGNED", "BULK_ACTIONS", "BULK_LIMIT", "COUNT_CAP", "DEFAULT_ORDER", "DUE_SOON", "ORDERS",
+    "PER_PAGE", "SCOPED_ROLES", "SORTS", "STAGES_EXTENSION", "BulkResult", "Filters", "InboxPage",
+    "InboxRow", "Refusal", "bulk", "check_filters", "colleagues", "counts", "inbox", "inbox_page",
+    "init_app", "next_task_id", "order_by", "parse_filters", "queues_of", "snooze", "stages",
+    "task_ids", "unsnooze", "week_of",
 ]
