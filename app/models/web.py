@@ -102,3 +102,8 @@ Index("ix_human_tasks_open_created", HumanTask.role, HumanTask.created_at, Human
 Index("ix_human_tasks_open_mine", HumanTask.assignee_id, HumanTask.due_at,
       HumanTask.created_at, HumanTask.id, postgresql_include=["priority", "role", "case_id"],
       postgresql_where=_OPEN, sqlite_where=_OPEN)
+# the inbox's task-name sort (forwards and backwards) and its search box, which reads title,
+# case and assignee of a queue's open tasks from this index alone (migration 0011)
+Index("ix_human_tasks_open_title", HumanTask.role, HumanTask.title, HumanTask.due_at,
+      HumanTask.id, postgresql_include=["case_id", "assignee_id", "priority", "created_at"],
+      postgresql_where=_OPEN, sqlite_where=_OPEN)

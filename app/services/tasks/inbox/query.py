@@ -132,8 +132,9 @@ _ORDERS = {
     ("created", "asc"): (HumanTask.created_at.asc(), HumanTask.id.asc()),
     ("company", "asc"): (Company.legal_name.asc(), _DUE, HumanTask.id),
     ("company", "desc"): (Company.legal_name.desc(), _DUE, HumanTask.id),
-    ("title", "asc"): (HumanTask.title.asc(), _DUE, HumanTask.id),
-    ("title", "desc"): (HumanTask.title.desc(), _DUE, HumanTask.id),
+    # the open-title index read forwards, or backwards (PostgreSQL's DESC is NULLS FIRST)
+    ("title", "asc"): (HumanTask.title.asc(), HumanTask.due_at.asc(), HumanTask.id.asc()),
+    ("title", "desc"): (HumanTask.title.desc(), HumanTask.due_at.desc(), HumanTask.id.desc()),
 }
 #: the API's order and the old names (`ORDERS["due"]`)
 ORDERS = {key: _ORDERS[(key, DEFAULT_ORDER[key])] for key in ("due", "priority", "created")}
@@ -170,7 +171,7 @@ def task_ids(actor: User, f: Filters | None = None, state: str = TaskState.READY
 def _filtered(actor: User, query: Select, f: Filters) -> Select:
     """Company scope (applicants see only their company) and the optional filters."""
     scoped = actor.role in SCOPED_ROLES
-    if scoped or f.stage or f.company_id or f.entity_type or f.q or f.sort == "company":
+    if scoped or f.stage or f.company_id or f.entity_type or f.sort == "company":
         query = query.join(Case, Case.id == HumanTask.case_id)
     if scoped:
         query = query.where(case_scope(actor))
@@ -213,21 +214,42 @@ def week_of(now: datetime) -> tuple[datetime, datetime]:
 
 def _search(q: str) -> ColumnElement[bool]:
     """One box for the task's name, the case number ("123" or "#123"), the company's (or the
-    audited supplier's) name and the assignee's username or full name. Companies and people
-    are few: they are matched first, in their own small tables."""
+    audited supplier's) name and the assignee's username or full name.
+
+    Companies and people are few: they are matched first, in their own small tables, so that
+    the condition on the tasks reads only the tasks' own columns (title, case, assignee), which
+    the open-task title index holds: a queue is searched from the index alone."""
     pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
     def like(column):
         return func.lower(column).like(pattern, escape="\\")
 
-    companies = select(Company.id).where(like(Company.legal_name) | like(Company.trade_name))
-    people = select(User.id).where(like(User.username) | like(User.full_name))
-    matches = [like(HumanTask.title), Case.company_id.in_(companies),
-               Case.supplier_id.in_(companies), HumanTask.assignee_id.in_(people)]
+    companies = _few(select(Company.id).where(like(Company.legal_name)
+                                              | like(Company.trade_name)))
+    people = _few(select(User.id).where(like(User.username) | like(User.full_name)))
+    matches = [like(HumanTask.title)]
+    if companies is not None:
+        matches.append(HumanTask.case_id.in_(select(Case.id).where(
+            Case.company_id.in_(companies) | Case.supplier_id.in_(companies))))
+    if people is not None:
+        matches.append(HumanTask.assignee_id.in_(people))
     number = q.removeprefix("#").strip()
     if number.isdigit() and len(number) < 10:
         matches.append(HumanTask.case_id == int(number))
     return or_(*matches)
+
+
+#: matched companies or people beyond this are left to the database as a subquery
+FEW = 500
+
+
+def _few(query: Select) -> list[int] | Select | None:
+    """The ids `query` finds: a list when there are few, None when there are none, else the
+    query itself (as a subquery for IN)."""
+    found = list(db.session.scalars(query.limit(FEW + 1)))
+    if not found:
+        return None
+    return found if len(found) <= FEW else query
 
 
 def _snoozed(actor: User, query: Select, f: Filters) -> Select:
