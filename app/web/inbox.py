@@ -8,7 +8,7 @@ from flask_babel import gettext, ngettext
 from flask_login import login_required
 
 from app.models.user import ENTITY_TYPES
-from app.services.errors import Invalid
+from app.services.errors import Invalid, NotFound
 from app.services.jobs import notifications
 from app.services.tasks import actions as tasks
 from app.services.tasks import inbox as worklist
@@ -184,9 +184,8 @@ def bell():
 @login_required
 def read_notifications():
     """Mark one notification (`id`) or all of them read, then back to the list."""
-    raw = request.form.get("id")
-    notifications.mark_read(actor(), int(raw) if raw and raw.isdigit() else None)
-    target = request.form.get("next") or ""
-    if target.startswith("/tasks/") and target[7:].isdigit():
-        return redirect(target)
+    raw = request.form.get("id") or ""
+    if raw and not raw.isdigit():
+        raise NotFound(f"notification {raw} not found")
+    notifications.mark_read(actor(), int(raw) if raw else None)
     return redirect(url_for("inbox.notifications_page"))
