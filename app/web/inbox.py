@@ -14,6 +14,7 @@ from app.services.tasks import actions as tasks
 from app.services.tasks import inbox as worklist
 from app.services.tasks import views
 from app.web.labels import term
+from app.web.messages import localize
 from app.web.session import actor
 
 bp = Blueprint("inbox", __name__)
@@ -118,7 +119,8 @@ def bulk_summary(result: worklist.BulkResult) -> str:
                                 len(result.done)),
              "release": ngettext("Released %(num)d task.", "Released %(num)d tasks.",
                                  len(result.done))}
-    refused = [gettext("Task %(id)s refused: %(reason)s.", id=r.task_id, reason=r.reason)
+    refused = [gettext("Task %(id)s refused: %(reason)s.", id=r.task_id,
+                       reason=localize(r.reason).rstrip("."))
                for r in result.refused]
     return " ".join([words[result.action], *refused])
 
