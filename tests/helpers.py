@@ -9,6 +9,15 @@ def bpmn(name: str) -> bytes:
     return (DATA / "bpmn" / name).read_bytes()
 
 
+def drawn_bpmn(name: str) -> str:
+    """tests/data/bpmn/<name> as a deployment stores it: drawn when it came without a layout."""
+    from app.engine.layout import with_layout
+    from app.engine.xmlsafe import parse_xml
+
+    text = bpmn(name).decode()
+    return with_layout(text, parse_xml(text, 2**21))
+
+
 def deploy(api, *names: str):
     """Deploy test diagrams through POST /api/v1/process-models; returns the response."""
     from io import BytesIO

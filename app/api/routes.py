@@ -61,9 +61,14 @@ def deploy(query):
 def uploaded_diagrams(query: dict) -> dict[str, bytes]:
     """The BPMN files of a request: multipart `files`, or one XML body named by ?filename=."""
     if request.files:
-        files = {f.filename or f"upload-{i}.bpmn": f.read()
-                 for i, f in enumerate(request.files.getlist("files") or
-                                       list(request.files.values()))}
+        parts = request.files.getlist("files") or list(request.files.values())
+        files = {f.filename or f"upload-{i}.bpmn": f.read() for i, f in enumerate(parts)}
+        if len(files) < len(parts):  # one would silently replace the other
+            names = [f.filename for f in parts]
+            twice = sorted({n for n in names if n and names.count(n) > 1})
+            raise Invalid("two files of a deployment have the same name",
+                          {"files": [f"'{name}' was sent {names.count(name)} times: give each "
+                                     "file its own name" for name in twice]})
         problems = [f"file name {problem}" for name in files if (problem := s.value_problem(name))]
         if problems:
             raise Invalid("a file name cannot be stored", {"files": problems})

@@ -143,6 +143,8 @@ class VersionOut(Schema):
 class DeployedOut(Schema):
     version = fields.Nested(VersionOut)
     created = fields.Boolean()
+    #: the same behaviour with a new layout, kept on the current version
+    layout_updated = fields.Boolean()
 
 
 class DeploymentOut(Schema):

@@ -16,11 +16,17 @@ from app.engine.instance import (
 )
 from app.engine.serializer import FORMAT_VERSION as STATE_FORMAT_VERSION
 from app.engine.serializer import SpecCache
-from app.engine.specs import DeployError, Problem, ProcessPackage, compile_diagrams
+from app.engine.specs import (
+    DeployError,
+    Problem,
+    ProcessPackage,
+    behaviour_of,
+    compile_diagrams,
+)
 
 __all__ = [
     "STATE_FORMAT_VERSION",
     "DataTooLarge", "DeployError", "EngineError", "HumanTaskInfo", "Instance", "InstanceCache",
     "MessageNotExpected", "Problem", "ProcessPackage", "SpecCache", "TaskNotReady", "VersionRef",
-    "compile_diagrams", "correlation_key",
+    "behaviour_of", "compile_diagrams", "correlation_key",
 ]

@@ -19,6 +19,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.bounds import Limits
+from app.engine.diagram import merged_states, states_by_process
 from app.engine.memory import data_size
 from app.engine.roles import DEFAULT_ROLE, lane_to_role
 from app.engine.sandbox import (
@@ -236,14 +237,11 @@ class Instance:
 
     def element_states(self) -> dict[str, str]:
         """BPMN id -> COMPLETED / READY / WAITING / ERROR, for a diagram viewer."""
-        states: dict[str, str] = {}
-        for task in self._all_tasks():
-            if task.task_spec.bpmn_id and task.state & (
-                TaskState.COMPLETED | TaskState.READY | TaskState.WAITING
-                | TaskState.STARTED | TaskState.ERROR
-            ):
-                states[task.task_spec.bpmn_id] = TaskState.get_name(task.state)
-        return states
+        return merged_states(self.workflow)
+
+    def element_states_by_process(self) -> dict[str, dict[str, str]]:
+        """Process id -> its element states: the top process and each process it called."""
+        return states_by_process(self.workflow)
 
     def task_data(self, engine_task_id: str) -> dict:
         """The data a task sees (for prefilling its form)."""

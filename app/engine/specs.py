@@ -16,6 +16,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
+from app.engine.connectivity import disconnected
+from app.engine.layout import with_layout
 from app.engine.roles import DEFAULT_ROLE, lane_to_role
 from app.engine.sandbox import SandboxedEnvironment, SandboxError, check_source
 from app.engine.serializer import spec_to_json
@@ -75,12 +77,25 @@ class ProcessPackage:
     start_form: str | None = None
 
     def content_hash(self, forms: dict[str, object]) -> str:
-        """Hash of everything that makes this version behave as it does."""
+        """Hash of everything that makes this version behave as it does: the parsed process
+        (not the XML text, so moving shapes or reordering attributes changes nothing), its
+        forms and settings. A layout change that reorders a gateway's outgoing flows (the
+        engine tries them top to bottom) does change the parsed process, so it counts."""
         digest = hashlib.sha256()
-        payload = {"files": self.files, "forms": forms, "default_role": self.default_role,
-                   "startable_by": list(self.startable_by), "start_form": self.start_form}
+        payload = {"spec": behaviour_of(self.spec_json), "forms": forms,
+                   "default_role": self.default_role, "startable_by": list(self.startable_by),
+                   "start_form": self.start_form}
         digest.update(json.dumps(payload, sort_keys=True).encode())
         return digest.hexdigest()
+
+
+def behaviour_of(spec_json: str) -> dict:
+    """A stored spec as plain data to compare by meaning: the parsed processes and the default
+    roles of those it runs (versions stored before 2026-12 kept the whole deployment's)."""
+    data = json.loads(spec_json)
+    runs = {data["spec"].get("name"), *data.get("subprocess_specs", {})}
+    data["default_roles"] = {k: v for k, v in data.get("default_roles", {}).items() if k in runs}
+    return data
 
 
 def _properties(node) -> dict[str, str]:
@@ -228,13 +243,19 @@ def _read_files(files: dict[str, bytes | str], parser, checker: _Checker,
             checker.add(str(err), name)
             continue
         try:
-            texts[name] = data if isinstance(data, str) else data.decode("utf-8")
+            text = data if isinstance(data, str) else data.decode("utf-8")
         except UnicodeDecodeError as err:
             checker.add(f"file is not UTF-8 (byte {err.start}: {err.reason}); save diagrams "
                         "as UTF-8", name)
             continue
+        texts[name] = with_layout(text, tree)
+        if texts[name] is not text:  # the engine reads the drawn file (flow order follows it)
+            tree = parse_xml(texts[name], max_bytes * 2)
         for process in tree.getroot().iter(f"{{{BPMN_NS}}}process"):
             settings[process.get("id")] = _process_settings(process, checker, name)
+            if process.get("isExecutable") == "true":
+                for element_id, problem in disconnected(process):
+                    checker.add(problem, name, element_id)
         try:
             parser.add_bpmn_xml(tree, filename=name)
         except ValidationException as err:
@@ -293,7 +314,10 @@ def _package(parser, process_id: str, checker: _Checker, texts: dict[str, str],
         process_id=process_id,
         name=spec.description or process_id,
         files={f: texts[f] for f in used_files},
-        spec_json=spec_to_json(spec, subprocess_specs, default_roles),
+        # only the processes this one runs: the rest of the deployment is not its behaviour
+        spec_json=spec_to_json(spec, subprocess_specs, {
+            name: role for name, role in default_roles.items()
+            if name == process_id or name in subprocess_specs}),
         form_keys=sorted(set(form_keys)),
         default_role=own.default_role,
         user_task_ids=user_tasks,

@@ -19,6 +19,7 @@ from app.web import (
     inbox,
     operations,
     portfolio,
+    profile,
     tasks,
 )
 from app.web.session import login_manager
@@ -38,7 +39,7 @@ def init_app(app: Flask, *, csrf_exempt: tuple[Blueprint, ...] = ()) -> None:
     for blueprint in csrf_exempt:
         csrf.exempt(blueprint)
     for module in (auth, inbox, tasks, checklist, cases, dashboard, designer, operations,
-                   portfolio, audits):
+                   portfolio, audits, profile):
         app.register_blueprint(module.bp)
     filters.init_app(app)
     i18n.init_app(app)

@@ -31,6 +31,12 @@ def home():
     return redirect(start_page(actor()))
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers that ask for /favicon.ico (a JSON page, a PDF) get the SVG icon."""
+    return redirect(url_for("static", filename="img/favicon.svg"), 301)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The sign-in form; on success, the page asked for or the role's start page."""

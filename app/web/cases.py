@@ -1,12 +1,23 @@
 """Case pages: record, open tasks, timeline, documents, comments and the process diagram."""
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import login_required
 
+from app.models.types import utcnow
+from app.models.user import ENTITY_TYPES, TASK_ROLES
 from app.services.errors import Invalid
 from app.services.membership import living_record
-from app.services.runtime import cases
-from app.services.tasks import casepage, comments, documents
+from app.services.tasks import caselist, casepage, comments, documents
 from app.web.i18n import current_language
 from app.web.messages import localize
 from app.web.session import actor
@@ -17,17 +28,24 @@ bp = Blueprint("cases", __name__)
 @bp.get("/cases")
 @login_required
 def index():
-    """Cases the user may see, newest first."""
+    """Cases the user may see, filtered and sorted by the URL (newest first)."""
     if actor().role == "applicant":
         return redirect(url_for("cases.my_company"))
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
-    status = request.args.get("status") or None
-    items, total = cases.list_cases(actor(), status=status, page=page, per_page=50)
-    return render_template("cases/index.html", items=items, total=total, page=page,
-                           pages=max(1, -(-total // 50)), status=status or "")
+    filters = caselist.parse_filters(request.args.to_dict())
+    found = caselist.case_list(actor(), filters)
+    return render_template("cases/index.html", found=found, filters=filters,
+                           statuses=caselist.STATUSES, entity_types=ENTITY_TYPES,
+                           roles=TASK_ROLES, reviews=caselist.REVIEW_DATES)
+
+
+@bp.get("/cases.csv")
+@login_required
+def export():
+    """The filtered case list as CSV (UTF-8 with a byte-order mark, for spreadsheets)."""
+    text = caselist.case_list_csv(actor(), caselist.parse_filters(request.args.to_dict()))
+    name = f"cases-{utcnow():%Y-%m-%d}.csv"
+    return Response("\ufeff" + text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/my-company")
@@ -59,9 +77,11 @@ def timeline(case_id: int):
 @bp.get("/cases/<int:case_id>/diagram")
 @login_required
 def diagram(case_id: int):
-    """The case's BPMN XML and element states, for the diagram viewer."""
-    found = casepage.diagram(actor(), case_id)
-    return jsonify(xml=found.xml, states=found.states, has_layout=found.has_layout)
+    """The BPMN XML and element states of the case's process, or of a process it calls
+    (`?process=<id>`), for the diagram viewer."""
+    found = casepage.diagram(actor(), case_id, request.args.get("process") or None)
+    return jsonify(xml=found.xml, states=found.states, has_layout=found.has_layout,
+                   process_id=found.process_id, name=localize(found.name), called=found.called)
 
 
 @bp.post("/cases/<int:case_id>/comments")

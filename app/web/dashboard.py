@@ -1,10 +1,11 @@
 """The dashboard for staff, and the process list designers start on."""
-from flask import Blueprint, render_template
+from flask import Blueprint, jsonify, render_template
 from flask_login import login_required
 
 from app.services.jobs import status
 from app.services.repository import designer
 from app.services.tasks import dashboard as figures
+from app.services.tasks import trends
 from app.web.session import actor
 
 bp = Blueprint("dashboard", __name__)
@@ -13,8 +14,17 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/dashboard")
 @login_required
 def index():
-    """Cases per stage, overdue work per role, deadlines ahead, median time per task."""
-    return render_template("dashboard/index.html", board=figures.dashboard(actor()))
+    """Cases per stage, work waiting per role, deadlines ahead, median time per task, and
+    the trends as charts (dashboard.js reads them from trends_json) with tables beside."""
+    return render_template("dashboard/index.html", board=figures.dashboard(actor()),
+                           trends=trends.trends(actor()))
+
+
+@bp.get("/dashboard/trends.json")
+@login_required
+def trends_json():
+    """The weekly series and the median days per stage, for the charts."""
+    return jsonify(trends.trends(actor()).as_json())
 
 
 @bp.get("/processes")

@@ -3,6 +3,8 @@
 The modeler page talks to the JSON views below with fetch (CSRF token in X-CSRFToken); each
 view parses its input, calls one designer service and answers JSON.
 """
+from dataclasses import asdict
+
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
@@ -100,7 +102,17 @@ def discard(process_id: str):
 def validate(process_id: str):
     """Save the draft and run every deploy check; the problems, element by element."""
     check = designer.validate_draft(actor(), process_id, _xml())
-    return jsonify(valid=check.valid, processes=check.processes, problems=check.problems)
+    return jsonify(valid=check.valid, processes=check.processes, problems=check.problems,
+                   saved_at=check.saved_at.isoformat() if check.saved_at else None)
+
+
+@bp.post("/<process_id>/preview")
+@login_required
+def preview(process_id: str):
+    """Save the draft and say what deploying it would change, for the Deploy confirmation."""
+    check, previews = designer.preview_draft(actor(), process_id, _xml())
+    return jsonify(valid=check.valid, problems=check.problems,
+                   processes=[asdict(p) for p in previews])
 
 
 @bp.post("/<process_id>/deploy")
@@ -114,7 +126,8 @@ def deploy(process_id: str):
                        problems=err.details if isinstance(err.details, list) else []), 422
     return jsonify(deployed=[{
         "process_id": d.version.process_model.process_id, "version": d.version.version,
-        "created": d.created, "content_hash": d.version.content_hash} for d in deployed],
+        "created": d.created, "layout_updated": d.layout_updated,
+        "content_hash": d.version.content_hash} for d in deployed],
         problems=[], url=url_for("dashboard.processes"))
 
 

@@ -107,7 +107,10 @@ def test_multipart_deploy_creates_version_1(staff):
     assert row.process_model.process_id == "two_lanes"
     assert row.process_model.name == "Two lanes"
     assert list(row.files) == ["two_lanes.bpmn"]
-    assert row.files["two_lanes.bpmn"] == bpmn("two_lanes.bpmn").decode()
+    # the file as sent, and a drawing after its process: it came without one
+    stored, sent = row.files["two_lanes.bpmn"], bpmn("two_lanes.bpmn").decode()
+    assert stored.startswith(sent[:sent.rindex("</bpmn:definitions>")])
+    assert stored.count("<bpmndi:BPMNShape") == 5 and stored.count("<bpmndi:BPMNEdge") == 4
     assert "review_form" in row.forms
     assert row.deployed_by_id == version["deployed_by_id"] is not None
 
@@ -548,3 +551,77 @@ def test_deployments_are_audited(staff):
         second["processes"][0]["version"]["content_hash"]
     assert all(e.actor_id == first["deployed_by_id"] and e.case_id is None for e in events)
     assert events[0].actor.username == "designer"
+
+
+# --- versions by meaning -----------------------------------------------------------------------
+
+def _moved(data: bytes, dx: int) -> bytes:
+    """The diagram with every shape, waypoint and label moved `dx` to the right."""
+    def shift(match):
+        return match.group(1) + str(float(match.group(2)) + dx).encode()
+    return re.sub(rb'((?:<dc:Bounds|<di:waypoint) x=")([0-9.]+)', shift, data)
+
+
+def test_a_layout_only_change_keeps_the_version_and_its_new_drawing(staff):
+    designer = staff["designer"]
+    original = bpmn("web_review.bpmn")
+    first = deploy_xml(designer, original, "web_review.bpmn").get_json()["processes"][0]
+    moved = _moved(original, 40)
+    assert moved != original
+
+    again = deploy_xml(designer, moved, "web_review.bpmn")
+    assert again.status_code == 201, again.get_json()
+    [deployed] = again.get_json()["processes"]
+    assert (deployed["created"], deployed["layout_updated"]) == (False, True)
+    assert deployed["version"]["id"] == first["version"]["id"]
+    assert committed(ProcessVersion) == 1
+    stored = db.session.get(ProcessVersion, first["version"]["id"])
+    db.session.refresh(stored)
+    assert stored.files["web_review.bpmn"].encode() == moved  # the new drawing is kept
+    assert deployment_events()[-1].details["layout_only"] is True
+
+    # attributes in another order are the same process too
+    reordered = moved.replace(b'id="web_review" name="Web review" isExecutable="true"',
+                              b'isExecutable="true" name="Web review" id="web_review"')
+    assert reordered != moved
+    same = deploy_xml(designer, reordered, "web_review.bpmn").get_json()["processes"][0]
+    assert same["created"] is False and same["version"]["version"] == 1
+
+    # while a renamed event is new behaviour (people read it): version 2
+    asked = _replaced("web_review.bpmn", b'name="Requested"', b'name="Asked for"')
+    renamed = deploy_xml(designer, asked, "web_review.bpmn").get_json()["processes"][0]
+    assert renamed["created"] is True and renamed["version"]["version"] == 2
+
+
+def test_two_files_of_the_same_name_in_one_deployment_are_refused(staff):
+    boundary, body = encode_multipart(MultiDict([
+        ("files", FileStorage(BytesIO(bpmn(name)), filename="process.bpmn",
+                              content_type="application/xml"))
+        for name in ("two_lanes.bpmn", "web_review.bpmn")]))
+    response = staff["designer"].post(URL, data=body,
+                                      content_type=f"multipart/form-data; boundary={boundary}")
+    body = assert_error_shape(response, 422, "invalid")
+    assert body["details"]["files"] == [
+        "'process.bpmn' was sent 2 times: give each file its own name"]
+    assert_nothing_stored()
+
+
+def test_a_task_without_flows_is_not_ready_to_deploy(staff):
+    """A task dropped on the canvas and never connected would never run: say so."""
+    stray = _replaced("two_lanes.bpmn", b"</bpmn:process>",
+                      b'<bpmn:userTask id="stray" name="Check the seal log" /></bpmn:process>')
+    response = deploy_xml(staff["designer"], stray, "two_lanes.bpmn")
+    problem = only_problem(response)
+    assert problem["element_id"] == "stray"
+    assert problem["message"] == ("'Check the seal log' is not connected: no sequence flow "
+                                  "leads to it, so no case can reach it")
+    assert_nothing_stored()
+
+    dead_end = _replaced("two_lanes.bpmn", b'targetRef="end"', b'targetRef="stray"').replace(
+        b"</bpmn:process>", b'<bpmn:userTask id="stray" name="Seal log" /></bpmn:process>')
+    found = {p["element_id"]: p["message"]
+             for p in problems(deploy_xml(staff["designer"], dead_end, "two_lanes.bpmn"))}
+    assert found == {
+        "stray": "'Seal log' is not connected: no sequence flow leaves it, so a case that "
+                 "reaches it can never go on (end the path with an end event)",
+        "end": "'end' is not connected: no sequence flow leads to it, so no case can reach it"}

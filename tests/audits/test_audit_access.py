@@ -1,12 +1,15 @@
 """Who sees what in a partner audit: a supplier contact only its own site's audits and only
 its own tasks, a client only its own audits and suppliers, and the four-eyes rule on
 assignment as well as completion."""
+from app.extensions import db
 from tests.audits.walk import (
+    in_days,
     quote_accepted,
     request_audit,
+    self_assessed,
     to_report_review,
 )
-from tests.lifecycle.flow import do, open_tasks
+from tests.lifecycle.flow import do, open_tasks, task_view
 
 
 def _other_supplier(w, make_user, login, name="Other Plant SA"):
@@ -76,3 +79,22 @@ def test_the_auditor_may_not_be_given_the_review_of_their_own_audit(audit_world)
     assert w.supplier.get(f"/api/v1/tasks/{review['id']}").status_code == 404
     do(w.auditor2, case_id, "report_review", {"review_decision": "approve"})
     assert set(open_tasks(w.supplier, case_id)) == {"corrective_action_plan"}
+
+
+def test_the_auditor_is_picked_from_the_active_auditors(audit_world, make_user):
+    """The schedule form offers the directory's auditors (not reviewers, not the inactive) and
+    the server refuses any other name, as the schema says."""
+    w = audit_world
+    make_user("gone", "auditor").active = False
+    db.session.commit()
+    case_id = request_audit(w)
+    quote_accepted(w, case_id)
+    self_assessed(w, case_id)
+    view = task_view(w.cw, case_id, "schedule_audit")
+    auditor = view["form"]["schema"]["properties"]["auditor"]
+    assert auditor["enum"] == ["ana", "bruno"]
+    assert {o["value"] for o in view["data"]["auditors"]} == {"ana", "bruno"}
+    data = {"audit_date": in_days(3), "agenda": "Opening meeting"}
+    refused = do(w.cw, case_id, "schedule_audit", {**data, "auditor": "rita"}, status=422)
+    assert "auditor" in refused["details"]
+    do(w.cw, case_id, "schedule_audit", {**data, "auditor": "bruno"})

@@ -9,9 +9,12 @@ from app.extensions import db
 from app.models import CorrectiveAction
 from tests.audits.walk import (
     plan,
+    quote_accepted,
+    request_audit,
+    self_assessed,
     to_report_review,
 )
-from tests.lifecycle.flow import do
+from tests.lifecycle.flow import do, open_tasks
 
 
 def test_the_case_page_shows_the_supplier_and_its_corrective_actions(audit_world, web_as,
@@ -39,3 +42,19 @@ def test_the_case_page_shows_the_supplier_and_its_corrective_actions(audit_world
                                                      "country": "GT"})
     make_user("other_contact", "supplier", added.get_json()["supplier_id"])
     assert web_as("other_contact").get(f"/cases/{case_id}").status_code == 404
+
+
+def test_the_case_worker_picks_the_auditor_from_a_list(audit_world, web_as):
+    w = audit_world
+    case_id = request_audit(w)
+    quote_accepted(w, case_id)
+    self_assessed(w, case_id)
+    task_id = open_tasks(w.cw, case_id)["schedule_audit"]["id"]
+    page = web_as("cw").get(f"/tasks/{task_id}").get_data(as_text=True)
+    picker = page[page.index('<select id="f-auditor"'):]
+    picker = picker[:picker.index("</select>")]
+    assert 'value="ana"' in picker and 'value="bruno"' in picker
+    assert 'value="rita"' not in picker  # a reviewer, not an auditor
+    # the task's case summary is about the audited supplier, not the client's membership
+    assert "<dt>Supplier</dt><dd>Textiles del Norte SA de CV</dd>" in page
+    assert "<dt>Membership</dt>" not in page

@@ -4,9 +4,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ProcessVersion
 from app.models.designer import DiagramDraft
-from tests.helpers import bpmn
+from tests.helpers import drawn_bpmn
 
-V1 = bpmn("two_lanes.bpmn").decode()
+V1 = drawn_bpmn("two_lanes.bpmn")  # as deployed: drawn
 
 
 def _post_json(client, url, xml):
@@ -89,8 +89,18 @@ def test_validate_lists_problems_by_element_and_deploy_refuses_an_invalid_draft(
 
     good = bad.replace("no_such_form", "review_form").replace("Purchasing", "Applicant")
     good = good.replace("Answer questions", "Answer the questions")
-    assert _post_json(client, "/designer/two_lanes/validate", good).get_json() == {
+    checked = _post_json(client, "/designer/two_lanes/validate", good).get_json()
+    assert checked["saved_at"] == db.session.scalar(select(DiagramDraft.updated_at)).isoformat()
+    assert {k: checked[k] for k in ("valid", "processes", "problems")} == {
         "valid": True, "processes": ["two_lanes"], "problems": []}
+    # what deploying would do, before it does: the changed task, the cases staying on v1
+    preview = _post_json(client, "/designer/two_lanes/preview", good).get_json()
+    [process] = preview["processes"]
+    assert (process["process_id"], process["latest_version"], process["new_version"]) == (
+        "two_lanes", 1, 2)
+    assert "answer" in process["changes"]["changed"]["two_lanes"]
+    assert process["running"] == {"1": 2}
+    assert db.session.query(ProcessVersion).count() == 1  # nothing deployed yet
     deployed = _post_json(client, "/designer/two_lanes/deploy", good)
     assert deployed.status_code == 200
     assert deployed.get_json()["deployed"][0]["version"] == 2
@@ -125,7 +135,7 @@ def test_new_process_starts_from_a_blank_diagram_and_deploys(world, client, sign
     assert _post_json(client, "/designer/export_check/validate", xml).get_json()["valid"]
     deployed = _post_json(client, "/designer/export_check/deploy", xml).get_json()
     assert deployed["deployed"][0] == {"process_id": "export_check", "version": 1,
-                                       "created": True,
+                                       "created": True, "layout_updated": False,
                                        "content_hash": deployed["deployed"][0]["content_hash"]}
 
 

@@ -269,7 +269,10 @@ TASK_DATA = {"specialist_review": {"review_outcomes": [
     {"label": "Approve", "value": "approve",
      "unavailable": "2.1 is a Must criterion answered as not met; ask for information or reject"},
     {"label": "Request more information", "value": "request_info"},
-    {"label": "Reject", "value": "reject"}]}}
+    {"label": "Reject", "value": "reject"}]},
+    # the directory list SafePort adds to the task data (app/services/tasks/directory.py)
+    "schedule_audit": {"auditors": [{"label": "Ana Auditor (ana)", "value": "ana"},
+                                    {"label": "bruno", "value": "bruno"}]}}
 
 
 @pytest.mark.parametrize("form_key, entity_type", _cases())

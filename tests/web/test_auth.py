@@ -14,7 +14,7 @@ def test_each_role_lands_on_its_start_page(world, client, sign_in, username, sta
     assert response.status_code == 302 and response.headers["Location"] == start
     page = client.get(start)
     assert page.status_code == 200, page.text
-    assert f"{username} ·" in page.text
+    assert f'<span class="name">{username}</span>' in page.text
 
 
 def test_pages_need_a_signed_in_user(world, client):

@@ -17,7 +17,7 @@ def test_case_page_shows_record_tasks_and_timeline(world, client, sign_in):
     sign_in("cw")
     page = client.get("/cases/1")
     assert page.status_code == 200
-    for text in ("Case #1 · Acme Imports", "importer", "Two lanes v1", "running",
+    for text in ("Case #1 · Acme Imports", "Importer", "Two lanes v1", "running",
                  "Review request", "case started", "task created", 'id="diagram"'):
         assert text in page.text
     tasks.complete(world["users"]["cw"], 1, {"decision": "accept"})
@@ -140,8 +140,8 @@ def test_dashboard_counts_overdue_work_per_role(world, client, sign_in):
     sign_in("cw")
     board = client.get("/dashboard").text
     overdue = board.split('id="overdue"')[1].split("</section>")[0]
-    assert "case worker" in overdue and '<td class="num">1</td>' in overdue
-    assert "applicant" not in overdue
+    assert "Case worker" in overdue and 'data-count="1">1</a>' in overdue
+    assert "pplicant" not in overdue
     assert "Median time to complete a task" in board and "Review request" in board
 
 

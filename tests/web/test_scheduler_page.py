@@ -26,7 +26,7 @@ def test_admin_sees_waiting_and_fired_timers(world, client, sign_in):
     assert fire_due_timers(datetime.now(UTC)) == 1
     page = client.get("/admin/scheduler").text
     recent = page.split('id="recent"')[1].split("</section>")[0]
-    assert "timer fired" in recent and f">{soon.id}</a>" in recent
+    assert "Timer fired" in recent and f">{soon.id}</a>" in recent
     assert "cooling_off" in recent
     assert f">{later.id}</a>" in page.split('id="timers"')[1].split("</section>")[0]
 

@@ -106,15 +106,20 @@ def check_may_work_on(user: User, task: HumanTask) -> None:
     check_four_eyes(user, task)
 
 
-def check_four_eyes(user: User, task: HumanTask) -> None:
-    """403 when the user completed one of the case's tasks that `task.separate_from` names
-    (an audit's auditor may not approve its report), whatever their role."""
+def four_eyes_conflict(user: User, task: HumanTask) -> str | None:
+    """The title of a task of the case that `task.separate_from` names and the user completed
+    (an audit's auditor may not approve its report, whatever their role); None if none."""
     if not task.separate_from:
-        return
+        return None
     names = [name.strip() for name in task.separate_from.split(",") if name.strip()]
-    performed = db.session.scalar(select(HumanTask.title).where(
+    return db.session.scalar(select(HumanTask.title).where(
         HumanTask.case_id == task.case_id, HumanTask.bpmn_id.in_(names),
         HumanTask.state == TaskState.COMPLETED, HumanTask.completed_by_id == user.id).limit(1))
+
+
+def check_four_eyes(user: User, task: HumanTask) -> None:
+    """403 when the four-eyes rule keeps the user from the task (`four_eyes_conflict`)."""
+    performed = four_eyes_conflict(user, task)
     if performed is not None:
         raise Forbidden(f"four eyes: you performed '{performed}' in this case, so someone else "
                         f"must do '{task.title}'")

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from app.engine import DeployError, compile_diagrams
+from app.engine import DeployError, behaviour_of, compile_diagrams
 from app.extensions import db
 from app.models import Case, ProcessModel, ProcessVersion, User
 from app.models.case import RESERVED_VARIABLES
@@ -25,10 +25,12 @@ DIAGRAM_SUFFIXES = (".bpmn", ".bpmn20.xml")
 
 @dataclass
 class Deployed:
-    """One process of a deployment: its current version and whether this deploy created it."""
+    """One process of a deployment: its current version, whether this deploy created it, and
+    whether it only brought a new layout (kept on the current version, which behaves the same)."""
 
     version: ProcessVersion
     created: bool
+    layout_updated: bool = False
 
 
 def find_form(forms_dirs: str, key: str) -> dict:
@@ -56,10 +58,11 @@ def validate(actor: User, files: dict[str, bytes],
     Raises Invalid with every problem found, exactly as `deploy` would.
     """
     require_role(actor, "designer")
-    return [package.process_id for package in _compile(files, forms or {})]
+    return [package.process_id for package in compile_checked(files, forms or {})]
 
 
-def _compile(files: dict[str, bytes], forms: dict[str, dict]):
+def compile_checked(files: dict[str, bytes], forms: dict[str, dict]):
+    """The packages of a deployment, every deploy check run (Invalid with every problem)."""
     config = current_app.config
     forms_dir = config["FORMS_DIR"]
     try:
@@ -99,16 +102,21 @@ def deploy(actor: User | None, files: dict[str, bytes],
     if actor is not None:
         require_role(actor, "designer")
     given = forms or {}
-    packages = _compile(files, given)
+    packages = compile_checked(files, given)
     with transaction():
         return [_store(package, given, actor) for package in packages]
 
 
+def forms_for(package, given: dict[str, dict]) -> dict[str, dict]:
+    """The forms a package runs: the given (a designer's drafts) or those in FORMS_DIR."""
+    forms_dir = current_app.config["FORMS_DIR"]
+    return {key: given[key] if key in given else find_form(forms_dir, key)
+            for key in package.form_keys}
+
+
 def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
     """Store one compiled process as a new version, unless its content is the latest's."""
-    forms_dir = current_app.config["FORMS_DIR"]
-    forms = {key: given[key] if key in given else find_form(forms_dir, key)
-             for key in package.form_keys}
+    forms = forms_for(package, given)
     content_hash = package.content_hash(forms)
     model = db.session.scalar(
         select(ProcessModel).where(ProcessModel.process_id == package.process_id))
@@ -118,8 +126,14 @@ def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
         db.session.flush()
     model.name = package.name
     latest = _latest(model.id)
-    if latest is not None and latest.content_hash == content_hash:
-        return Deployed(latest, False)
+    if latest is not None and same_behaviour(latest, package, forms, content_hash):
+        if latest.files == package.files:
+            return Deployed(latest, False)
+        latest.files = package.files  # the same behaviour, drawn anew: keep the drawing
+        audit.record(AuditKind.DEPLOYMENT, actor=actor, process_id=package.process_id,
+                     version=latest.version, content_hash=latest.content_hash,
+                     files=sorted(package.files), layout_only=True)
+        return Deployed(latest, False, layout_updated=True)
     version = ProcessVersion(
         process_model=model, version=(latest.version + 1) if latest else 1,
         content_hash=content_hash, files=package.files, spec_json=package.spec_json,
@@ -133,6 +147,20 @@ def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
                  version=version.version, content_hash=content_hash,
                  files=sorted(package.files))
     return Deployed(version, True)
+
+
+def same_behaviour(latest: ProcessVersion, package, forms: dict, content_hash: str) -> bool:
+    """Whether the new package behaves as the latest version: the same hash, or (for versions
+    hashed another way, or compiled by another engine release) the same files, or the same
+    parsed process, forms and settings."""
+    if latest.content_hash == content_hash:
+        return True
+    if latest.forms != forms:
+        return False
+    return latest.files == package.files or (
+        (latest.default_role, latest.startable_by, latest.start_form)
+        == (package.default_role, ",".join(package.startable_by), package.start_form)
+        and behaviour_of(latest.spec_json) == behaviour_of(package.spec_json))
 
 
 def deploy_directory(directory: str | Path, actor: User | None = None) -> list[Deployed]:

@@ -21,6 +21,7 @@ from app.services.errors import Invalid, NotFound
 from app.services.forms.definition import FormDefinitionError, parse_form
 from app.services.identity.access import require_role
 from app.services.repository import deployments
+from app.services.repository.preview import DeployPreview, preview
 from app.services.runtime.unit_of_work import transaction
 
 FORM_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", re.ASCII)
@@ -117,6 +118,8 @@ class Check:
     valid: bool
     processes: list[str]
     problems: list[dict[str, Any]]
+    #: when the draft checked was saved (every check saves it first)
+    saved_at: datetime | None = None
 
 
 def process_list(actor: User) -> tuple[list[ProcessRow], list[DraftView]]:
@@ -202,8 +205,20 @@ def validate_draft(actor: User, process_id: str, xml: str) -> Check:
     try:
         processes = deployments.validate(actor, _files(draft), draft.forms or {})
     except Invalid as err:
-        return Check(False, [], _problems(err))
-    return Check(True, processes, [])
+        return Check(False, [], _problems(err), draft.updated_at)
+    return Check(True, processes, [], draft.updated_at)
+
+
+def preview_draft(actor: User, process_id: str, xml: str) -> tuple[Check, list[DeployPreview]]:
+    """Save the draft and say what deploying it would change (nothing when it has problems)."""
+    require_role(actor, "designer")
+    with transaction():
+        draft = _store(actor, process_id, xml)
+    try:
+        previews = preview(actor, _files(draft), draft.forms or {})
+    except Invalid as err:
+        return Check(False, [], _problems(err), draft.updated_at), []
+    return Check(True, [p.process_id for p in previews], [], draft.updated_at), previews
 
 
 def deploy_draft(actor: User, process_id: str, xml: str) -> list[deployments.Deployed]:

@@ -36,6 +36,7 @@ from app.services.runtime.unit_of_work import (
     task_work,
     transaction,
 )
+from app.services.tasks.directory import with_directory_lists
 
 _TASKS = HumanTask.__table__
 
@@ -72,7 +73,7 @@ def task_detail(actor: User, task_id: int, *, resolved: bool = True,
     data: dict[str, Any] | None = None
     if task.state == TaskState.READY:
         try:
-            data = peek(task.case).task_data(task.engine_task_id)
+            data = with_directory_lists(form, peek(task.case).task_data(task.engine_task_id))
         except TaskNotReady:
             data = None
     context = data if resolved else None
@@ -231,7 +232,7 @@ def _validated(work: CaseWork, data: dict[str, Any]) -> dict[str, Any]:
     if form is None:
         return data
     try:
-        context = work.instance.task_data(task.engine_task_id)
+        context = with_directory_lists(form, work.instance.task_data(task.engine_task_id))
     except TaskNotReady as err:
         raise Conflict(str(err)) from None
     data, errors = validate_submission(form, data, context)

@@ -1,6 +1,7 @@
 """What a case page shows: the record, open tasks, timeline, documents, comments, diagram."""
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 from sqlalchemy import select
@@ -16,13 +17,34 @@ from app.services.identity.access import get_case, get_company
 from app.services.runtime import unit_of_work as instances
 from app.services.tasks.submissions import Submission, evidence, submissions
 
+#: what the engine does on its own (a timer, a script, the scheduler, the next step of a
+#: process): credited to SafePort on the timeline, even when a person's action set it off
+#: (the audit row keeps that person as its actor)
+ENGINE_KINDS = frozenset({
+    AuditKind.TASK_CREATED, AuditKind.TASK_CANCELLED, AuditKind.TIMER_FIRED,
+    AuditKind.CASE_COMPLETED, AuditKind.CASE_CONTINUED, AuditKind.ERROR,
+    AuditKind.MEMBERSHIP_CHANGED, AuditKind.NOTICE, AuditKind.REMINDER_SENT,
+    AuditKind.DEADLINE_ESCALATED, AuditKind.CORRECTIVE_ACTION_OVERDUE, AuditKind.MAIL_SENT,
+    AuditKind.AUDIT_REPORT_ISSUED, AuditKind.CORRECTIVE_ACTIONS_RECORDED,
+    AuditKind.AUDIT_CLOSED})
+#: the name the timeline gives the engine
+ENGINE_NAME = "SafePort"
+
 
 @dataclass
 class TimelineEntry:
-    """One audit event, with the actor's name read in the same query."""
+    """One audit event and who it is credited to: a person's name, or SafePort for what the
+    engine did (`ENGINE_KINDS`, or no actor at all)."""
 
     event: AuditEvent
-    actor: str | None
+    actor: str
+
+
+def _credit(event: AuditEvent, full_name: str | None, username: str | None) -> str:
+    """Who a timeline entry names: SafePort for the engine's own steps, else the person."""
+    if event.kind in ENGINE_KINDS or username is None:
+        return ENGINE_NAME
+    return full_name or username
 
 
 @dataclass
@@ -47,9 +69,7 @@ def case_page(actor: User, case_id: int, language: str = "en") -> CasePage:
     case = get_case(actor, case_id)
     open_tasks = list(db.session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.state == TaskState.READY).order_by(HumanTask.id)))
-    rows = db.session.execute(
-        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id.desc())).all()
+    history = _history(case.id)
     documents = list(db.session.scalars(select(Document).where(Document.case_id == case.id)
                                         .order_by(Document.id.desc())))
     comments = list(db.session.scalars(select(Comment).where(Comment.case_id == case.id)
@@ -57,14 +77,19 @@ def case_page(actor: User, case_id: int, language: str = "en") -> CasePage:
     work: dict[str, list[Submission]] = {}
     for done in submissions(case, actor, language):
         work.setdefault(done.stage or "Other", []).append(done)
-    return CasePage(case, open_tasks, [TimelineEntry(e, name) for e, name in rows],
+    return CasePage(case, open_tasks, history,
                     documents, comments,
                     membership_record(case) if case.supplier_id is None else [],
                     list(work.items()), evidence(case), audit_summary(case))
 
 
 def membership_record(case: Case) -> list[tuple[str, Any]]:
-    """The company's membership record as (label, value) rows, empty until it has one."""
+    """The company's membership record as (label, value) rows, empty until it has one; for a
+    partner audit, the audited supplier instead (the client's membership is not its subject)."""
+    if case.supplier_id is not None:
+        supplier = case.supplier
+        return [(label, value) for label, value in (
+            ("Supplier", supplier.legal_name), ("Country", supplier.country)) if value]
     record = db.session.scalar(select(Membership).where(Membership.company_id == case.company_id))
     if record is None:
         return []
@@ -107,35 +132,72 @@ def hold_of(case: Case) -> Hold | None:
 def timeline(actor: User, case_id: int) -> list[TimelineEntry]:
     """The audit trail of a case, newest first (for the timeline partial)."""
     case = get_case(actor, case_id)
+    return _history(case.id)
+
+
+def _history(case_id: int) -> list[TimelineEntry]:
+    """A case's audit events, newest first, each credited (one query)."""
     rows = db.session.execute(
-        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id.desc())).all()
-    return [TimelineEntry(e, name) for e, name in rows]
+        select(AuditEvent, User.full_name, User.username)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.case_id == case_id).order_by(AuditEvent.id.desc())).all()
+    return [TimelineEntry(e, _credit(e, full, name)) for e, full, name in rows]
 
 
 @dataclass
 class Diagram:
-    """The BPMN XML of a case's process and the state of each of its elements."""
+    """The BPMN XML of one process of a case and the state of each of its elements."""
 
     xml: str
     states: dict[str, str]
     has_layout: bool
+    #: the process drawn: the case's own, or one it calls (a stage)
+    process_id: str = ""
+    name: str = ""
+    #: processes this one calls that the case's version can draw (a call activity opens them)
+    called: list[str] = field(default_factory=list)
 
 
-def diagram(actor: User, case_id: int) -> Diagram:
-    """The case's main diagram with BPMN id -> COMPLETED/READY/WAITING/ERROR/STARTED."""
+def _process_pattern(process_id: str) -> re.Pattern:
+    return re.compile(r"<(?:\w+:)?process\b[^>]*\bid=\"" + re.escape(process_id) + '"')
+
+
+def _process_xml(files: dict[str, str], process_id: str) -> str | None:
+    """The file of a version that defines `process_id` (None when none does)."""
+    pattern = _process_pattern(process_id)
+    return next((text for text in files.values() if pattern.search(text)), None)
+
+
+def _process_name(xml: str, process_id: str) -> str:
+    tag = re.search(_process_pattern(process_id).pattern + "[^>]*>", xml)
+    name = re.search(r'\bname="([^"]*)"', tag.group(0)) if tag else None
+    return unescape(name.group(1)) if name else process_id
+
+
+def diagram(actor: User, case_id: int, process_id: str | None = None) -> Diagram:
+    """A case's diagram with BPMN id -> COMPLETED/READY/WAITING/ERROR/STARTED.
+
+    Without `process_id` the case's own process; with it, a process the case's version calls
+    (a stage), marked with the steps of its open run, or of its latest run once it has ended.
+    """
     case = get_case(actor, case_id)
     version = db.session.get(ProcessVersion, case.process_version_id)
-    process_id = version.process_model.process_id
-    pattern = re.compile(r"<(?:\w+:)?process\b[^>]*\bid=\"" + re.escape(process_id) + '"')
+    top = version.process_model.process_id
     files = version.files or {}
-    xml = next((text for text in files.values() if pattern.search(text)),
-               next(iter(files.values()), ""))
+    wanted = process_id or top
+    xml = _process_xml(files, wanted)
+    if xml is None:
+        if process_id:
+            raise NotFound(f"this case's process does not include {process_id}")
+        xml = next(iter(files.values()), "")
     try:
-        states = instances.peek(case).element_states()
+        states = instances.peek(case).element_states_by_process().get(wanted, {})
     except Exception:  # show the diagram even when the state cannot be read
         states = {}
-    return Diagram(xml, states, "BPMNDiagram" in xml and "BPMNShape" in xml)
+    called = sorted({called for called in re.findall(r'\bcalledElement="([^"]+)"', xml)
+                     if called != wanted and _process_xml(files, called) is not None})
+    return Diagram(xml, states, "BPMNDiagram" in xml and "BPMNShape" in xml, wanted,
+                   _process_name(xml, wanted), called)
 
 
 @dataclass

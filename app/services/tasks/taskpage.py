@@ -8,9 +8,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Document, User
 from app.models.enums import TaskState
+from app.models.user import roles_worked_by
 from app.services.audits.checklist import ChecklistPage, checklist_page
 from app.services.forms.translation import has_questionnaire
-from app.services.identity.access import STAFF_ROLES
+from app.services.identity.access import STAFF_ROLES, four_eyes_conflict
 from app.services.tasks.actions import TaskView, task_detail
 from app.services.tasks.casepage import Hold, hold_of, membership_record
 from app.services.tasks.drafts import get_draft
@@ -49,6 +50,8 @@ class TaskPage:
     messages: dict[str, str] = field(default_factory=dict)
     #: the form shows catalogue criteria, whose texts stay in English in another language
     criteria_in_english: bool = False
+    #: the task of this case the actor did that keeps them from this one (four eyes)
+    four_eyes: str | None = None
     #: an audit checklist task's items, saved one by one (None for other tasks)
     checklist: ChecklistPage | None = None
 
@@ -67,9 +70,11 @@ def task_page(actor: User, task_id: int, language: str = "en") -> TaskPage:
         if task.assignee_id else None
     submitted = next((s for s in every if s.task_id == task.id), None)
     found = evidence(case)
+    four_eyes = four_eyes_conflict(actor, task) if task.state == TaskState.READY else None
     return TaskPage(
         view, submitted.data if submitted else values, draft is not None,
-        may_work=actor.role in ("admin", task.role),
+        may_work=(actor.role == "admin" or task.role in roles_worked_by(actor.role))
+        and four_eyes is None,
         held_by_other=task.assignee_id not in (None, actor.id) and actor.role != "admin",
         assignee=assignee, under_review=presented(task, view.form, every), rounds=rounds,
         submitted=submitted, hold=hold_of(case), membership=membership_record(case),
@@ -77,4 +82,5 @@ def task_page(actor: User, task_id: int, language: str = "en") -> TaskPage:
         technical=view.data if actor.role in STAFF_ROLES else None,
         messages=view.messages or {},
         criteria_in_english=language != "en" and has_questionnaire(view.form),
-        checklist=checklist_page(task, found) if task.state == TaskState.READY else None)
+        checklist=checklist_page(task, found) if task.state == TaskState.READY else None,
+        four_eyes=four_eyes)

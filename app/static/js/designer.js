@@ -278,11 +278,92 @@
       if (answer.status !== 200) { throw new Error(answer.data.message || "status " + answer.status); }
       stored();
       showProblems(answer.data.problems);
+      var saved = "Draft saved" + (answer.data.saved_at ? " at " + answer.data.saved_at.slice(11, 16) + " UTC" : "") + ". ";
       if (answer.data.valid) {
-        setStatus("Valid: ready to deploy (" + answer.data.processes.join(", ") + ").", "ok");
+        setStatus(saved + "Valid: ready to deploy (" + answer.data.processes.join(", ") + ").", "ok");
       } else {
-        setStatus(answer.data.problems.length + " problem(s): see the list below the diagram.", "error");
+        setStatus(saved + answer.data.problems.length + " problem(s): see the list below the diagram.", "error");
       }
+    });
+  }
+
+  /* Deploy asks first: what changes against the latest version, and which running cases stay
+     on the versions they started on. */
+  function confirmDeploy(xml) {
+    return post(container.dataset.preview, { xml: xml }).then(function (answer) {
+      if (answer.status !== 200) { throw new Error(answer.data.message || "status " + answer.status); }
+      stored();
+      showProblems(answer.data.problems);
+      if (!answer.data.valid) {
+        setStatus("Not deployed: " + answer.data.problems.length + " problem(s).", "error");
+        return;
+      }
+      var dialog = document.getElementById("deploy-confirm");
+      var summary = document.getElementById("deploy-summary");
+      summary.innerHTML = "";
+      var creates = false;
+      answer.data.processes.forEach(function (p) { creates = summarize(summary, p) || creates; });
+      document.getElementById("deploy-confirm-yes").textContent = creates ? "Deploy" : "Save the drawing";
+      setStatus("Draft saved. Confirm the deployment.");
+      dialog.returnValue = "";
+      dialog.onclose = function () {
+        if (dialog.returnValue === "deploy") { withXml("Deploying", deploy)(); }
+        else { setStatus("Not deployed: your draft is saved.", "ok"); }
+      };
+      dialog.showModal();
+    });
+  }
+
+  function summarize(list, p) {
+    var item = document.createElement("li");
+    var names = function (ids) { return ids && ids.length ? ids.join(", ") : ""; };
+    var changes = p.changes || {};
+    var parts = [];
+    if (p.latest_version === null) {
+      parts.push("a new process: version 1");
+    } else if (p.new_version === null) {
+      parts.push(p.layout_only ? "only the layout changed: version " + p.latest_version
+        + " keeps its behaviour and shows the new drawing" : "unchanged: still version " + p.latest_version);
+    } else {
+      parts.push("version " + p.new_version + " (now " + p.latest_version + ")");
+      var own = function (key) { return (changes[key] || {})[p.process_id]; };
+      if (names(own("added"))) { parts.push("added: " + names(own("added"))); }
+      if (names(own("removed"))) { parts.push("removed: " + names(own("removed"))); }
+      var changed = own("changed");
+      if (changed && Object.keys(changed).length) {
+        parts.push("changed: " + Object.keys(changed).map(function (id) {
+          return id + " (" + changed[id].join(", ") + ")"; }).join(", "));
+      }
+      if (changes.forms_changed && changes.forms_changed.length) {
+        parts.push("forms changed: " + changes.forms_changed.join(", "));
+      }
+    }
+    var strong = document.createElement("strong");
+    strong.textContent = p.process_id;
+    item.appendChild(strong);
+    item.appendChild(document.createTextNode(": " + parts.join("; ") + "."));
+    var versions = Object.keys(p.running || {});
+    if (p.new_version !== null && versions.length) {
+      var total = versions.reduce(function (n, v) { return n + p.running[v]; }, 0);
+      var note = document.createElement("p");
+      note.className = "small";
+      note.dataset.running = String(total);
+      note.textContent = total + (total === 1 ? " running case stays on " : " running cases stay on ")
+        + versions.map(function (v) { return "version " + v + " (" + p.running[v] + ")"; }).join(", ")
+        + "; new cases start on version " + p.new_version + ". Move them later from the versions page.";
+      item.appendChild(note);
+    }
+    list.appendChild(item);
+    return p.new_version !== null || p.layout_only;
+  }
+
+  function deployed() {
+    /* the page now shows what was deployed, not a draft */
+    var origin = document.getElementById("draft-origin");
+    if (origin) { origin.textContent = "Deployed just now; the draft was closed. File " + (container.dataset.filename || "") + "."; }
+    ["stale-draft", "discard-draft"].forEach(function (id) {
+      var node = document.getElementById(id);
+      if (node) { node.remove(); }
     });
   }
 
@@ -297,8 +378,11 @@
       if (answer.status !== 200) { throw new Error(answer.data.message || "status " + answer.status); }
       stored();
       showProblems([]);
+      deployed();
       var mine = answer.data.deployed.filter(function (d) { return d.process_id === container.dataset.processId; })[0] || answer.data.deployed[0];
-      setStatus((mine.created ? "Deployed as version " : "Unchanged: still version ") + mine.version + ". ", "ok");
+      setStatus((mine.created ? "Deployed as version " : mine.layout_updated
+        ? "Only the layout changed: version " + mine.version + " keeps its behaviour and shows the new drawing. "
+        : "Unchanged: still version ") + (mine.layout_updated ? "" : mine.version + ". "), "ok");
       var link = document.createElement("a");
       link.href = answer.data.url;
       link.id = "deployed-link";
@@ -318,6 +402,20 @@
     setStatus("Downloaded " + link.download + ".", "ok");
   }
 
+  /* Fit the diagram into the part of the canvas the palette leaves free (bpmn-js's own
+     fit-viewport puts lanes and the start event under the palette), never above 1:1. */
+  function fitBesidePalette(canvas) {
+    canvas.zoom("fit-viewport");
+    var box = canvas.viewbox(), inner = box.inner, outer = box.outer;
+    var palette = container.querySelector(".djs-palette");
+    var left = (palette ? palette.getBoundingClientRect().right - container.getBoundingClientRect().left : 0) + 24;
+    var margin = 24;
+    var scale = Math.min((outer.width - left - margin) / Math.max(inner.width, 1),
+      (outer.height - 2 * margin) / Math.max(inner.height, 1), 1);
+    canvas.viewbox({ x: inner.x - left / scale, y: inner.y - margin / scale,
+      width: outer.width / scale, height: outer.height / scale });
+  }
+
   function start() {
     rolesList();
     fetch(container.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -331,7 +429,7 @@
         modeler = new window.BpmnJS({ container: container });
         window.safeportModeler = modeler;  // for browser tests and the console
         return modeler.importXML(data.xml).then(function (result) {
-          modeler.get("canvas").zoom("fit-viewport");
+          fitBesidePalette(modeler.get("canvas"));
           modeler.get("eventBus").on("selection.changed", function (event) {
             renderPanel(event.newSelection.length === 1 ? event.newSelection[0] : null);
           });
@@ -354,7 +452,7 @@
       });
     document.getElementById("save-draft").addEventListener("click", withXml("Saving", saveDraft));
     document.getElementById("validate").addEventListener("click", withXml("Validating", validate));
-    document.getElementById("deploy").addEventListener("click", withXml("Deploying", deploy));
+    document.getElementById("deploy").addEventListener("click", withXml("Checking", confirmDeploy));
     document.getElementById("download").addEventListener("click", withXml("Downloading", download));
   }
 

@@ -7,9 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.models import ProcessVersion
+from app.models import Company, ProcessVersion
 from app.models.designer import DiagramDraft
 from app.services.repository import deployments
+from app.services.runtime import cases
 from tests.helpers import bpmn
 from tests.web.browser.conftest import sign_in
 
@@ -42,6 +43,10 @@ def _spiff_properties(xml: str, task_id: str) -> dict:
 def designer_world(make_user):
     make_user("designer", "designer")
     deployments.deploy(None, {"web_review.bpmn": bpmn("web_review.bpmn")})
+    acme = Company(legal_name="Acme Imports", entity_type="importer")
+    db.session.add(acme)
+    db.session.commit()
+    cases.start_case(make_user("cw", "case_worker"), company_id=acme.id, process_id="web_review")
 
 
 def test_add_a_task_save_validate_fix_and_deploy(designer_world, new_page, live_server):
@@ -51,6 +56,12 @@ def test_add_a_task_save_validate_fix_and_deploy(designer_world, new_page, live_
     page.click("text=Edit diagram")
     expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
     expect(page.locator(".djs-palette")).to_be_visible()  # the real modeler, with its palette
+    # nothing of the diagram opens under the palette
+    palette_right = page.evaluate(
+        "() => document.querySelector('.djs-palette').getBoundingClientRect().right")
+    leftmost = page.evaluate("""() => Math.min(...[...document.querySelectorAll(
+        '.djs-element.djs-shape')].map(e => e.getBoundingClientRect().left))""")
+    assert leftmost > palette_right
 
     assert page.evaluate(ADD_TASK) == "bpmn:Process"
     lanes = page.evaluate("""() => window.safeportModeler.get('elementRegistry')
@@ -82,12 +93,25 @@ def test_add_a_task_save_validate_fix_and_deploy(designer_world, new_page, live_
     expect(page.locator("#prop-formKey")).to_have_value("no_such_form")
     page.fill("#prop-formKey", "web_answer")
     page.click("#validate")
-    expect(page.locator("#designer-status")).to_contain_text("Valid")
+    expect(page.locator("#designer-status")).to_contain_text(re.compile(
+        r"Draft saved at \d\d:\d\d UTC\. Valid"))  # checking saves the draft: it says so
     expect(page.locator("#problems-card")).to_be_hidden()
     expect(page.locator('g[data-element-id="confirm"]')).not_to_have_class(
         re.compile("designer-error"))
+    page.click("#deploy")  # asks first, with what changes and who stays behind
+    summary = page.locator("#deploy-confirm #deploy-summary")
+    expect(summary).to_contain_text("web_review: version 2 (now 1); added: confirm")
+    expect(summary.locator("[data-running]")).to_have_text(
+        "1 running case stays on version 1 (1); new cases start on version 2. Move them later "
+        "from the versions page.")
+    page.click("#deploy-confirm-no")
+    expect(page.locator("#designer-status")).to_contain_text("Not deployed: your draft is saved")
+    assert db.session.query(ProcessVersion).count() == 1
+    db.session.rollback()
     page.click("#deploy")
+    page.click("#deploy-confirm-yes")
     expect(page.locator("#designer-status")).to_contain_text("Deployed as version 2")
+    expect(page.locator("#draft-origin")).to_contain_text("Deployed just now")
     page.click("#deployed-link")
     expect(page).to_have_url(live_server + "/processes")
     expect(page.locator('tr[data-version="2"]')).to_contain_text("designer")
@@ -133,26 +157,33 @@ def test_the_lifecycle_diagrams_survive_a_round_trip_through_the_modeler(
         expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
         page.click("#validate")
         expect(page.locator("#designer-status")).to_contain_text("Valid", timeout=20_000)
-    # the modeler rewrites the XML, so deploying makes a version with the same elements
+    # the modeler rewrites the XML (its own formatting, flows named on their nodes), which is
+    # the same behaviour: no new version, and the rewritten drawing is kept on version 1
     page.goto("/designer/ctpat_membership")
     expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
     page.click("#deploy")
-    expect(page.locator("#designer-status")).to_contain_text("Deployed as version 2",
-                                                              timeout=20_000)
-    page.goto("/designer/ctpat_membership/compare?from=1&to=2")
-    expect(page.locator("#no-changes")).to_be_visible()
+    expect(page.locator("#deploy-summary")).to_contain_text("only the layout changed")
+    page.click("#deploy-confirm-yes")
+    expect(page.locator("#designer-status")).to_contain_text(
+        "Only the layout changed: version 1 keeps its behaviour", timeout=20_000)
+    version = deployments.latest_version("ctpat_membership")
+    db.session.refresh(version)
+    assert version.version == 1
+    assert version.files["ctpat_membership.bpmn"] != (
+        Path(__file__).resolve().parents[3] / "bpmn" / "ctpat_membership.bpmn").read_text()
     assert page.errors == []
 
 
-def test_a_diagram_without_layout_says_so_and_still_downloads(make_user, new_page,
-                                                              live_server):
+def test_a_diagram_deployed_without_layout_opens_drawn_and_downloads(make_user, new_page,
+                                                                     live_server):
     make_user("designer", "designer")
     deployments.deploy(None, {"two_lanes.bpmn": bpmn("two_lanes.bpmn")})
     page = new_page()
     sign_in(page, "designer")
     page.goto("/designer/two_lanes")
-    expect(page.locator("#modeler")).to_have_attribute("data-ready", "error")
-    expect(page.locator("#modeler")).to_contain_text("has no layout (BPMN DI)")
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
+    for task in ("Review request", "Answer questions"):  # drawn at deploy (no DI was sent)
+        expect(page.locator(".djs-element .djs-label", has_text=task)).to_be_visible()
     with page.expect_download() as download:
         page.click("#download")
     assert download.value.suggested_filename == "two_lanes.bpmn"

@@ -88,7 +88,7 @@ def test_keyboard_j_then_c_claims_the_first_row(review_world, new_page):
     sign_in(page, "cw")
     page.goto("/inbox?view=case_worker")
     first = page.locator("#inbox-results tbody tr").first
-    page.locator("h2").first.click()  # nothing focused that types
+    page.locator("h1").first.click()  # nothing focused that types
     page.keyboard.press("j")
     expect(first).to_have_class(re.compile(r"\bcurrent\b"))
     page.wait_for_timeout(2500)  # a poll swaps the list: the current row stays current

@@ -24,6 +24,8 @@ def world(make_user):
 def test_portfolio_fits_filters_by_risk_and_exports_csv(world, new_page, width, tmp_path):
     page = new_page(width)
     sign_in(page, "acme")
+    if width < 800:  # phones: the header's links are behind its menu button
+        page.click("header .menu-toggle")
     page.click("header nav a[href='/portfolio']")
     expect(page.locator("h1")).to_contain_text("Supplier portfolio")
     rows = page.locator("#portfolio tbody tr")

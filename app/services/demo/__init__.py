@@ -1,0 +1,110 @@
+"""Demo data for `make run`: users for every role and three companies at different stages,
+so every inbox has work: Frontera waits for its eligibility review (case worker), Acme answers
+a specialist's information request (applicant), Maple is certified and its validation visit
+is due (specialist). Then four partner audits (`audits.demo`) and two years of history:
+39 more companies, three of every entity type, at every stage (`history`)."""
+from collections.abc import Iterator
+from contextlib import contextmanager
+from time import perf_counter
+
+from sqlalchemy import select, text
+
+from app.extensions import db
+from app.models import Case, Company, User
+from app.services.audits.demo import seed_audits
+from app.services.demo.history import seed_history
+from app.services.demo.walk import Walk, walk_to
+from app.services.errors import NotFound
+from app.services.identity.users import create_user
+from app.services.membership.catalogue import ensure_sample_catalogue
+from app.services.runtime.cases import start_case
+from app.services.runtime.unit_of_work import transaction
+
+DEMO_PASSWORD = "safeport"
+#: legal name, entity type, identifiers, the task its case waits at
+DEMO_COMPANIES = (
+    ("Acme Imports LLC", "importer", {"ior": "12-3456789", "bond": "CB-2024-0001"},
+     "information_request"),
+    ("Frontera Freight SA de CV", "highway_carrier_us_mexico", {}, "eligibility_review"),
+    ("Maple Components Ltd", "foreign_manufacturer", {"mid": "CAMAPCOM1234TOR"}, "site_visit"),
+)
+
+
+def seed_demo() -> list[str]:
+    """Create demo users, the sample catalogue and companies with cases once; safe to rerun.
+    Returns what it created, the last line how long it took."""
+    began = perf_counter()
+    done: list[str] = []
+    if ensure_sample_catalogue():
+        done.append("sample criteria catalogue")
+    companies = []
+    for legal_name, entity_type, _ids, _stage in DEMO_COMPANIES:
+        company = db.session.scalar(select(Company).where(Company.legal_name == legal_name))
+        if company is None:
+            company = Company(legal_name=legal_name, entity_type=entity_type)
+            with transaction():
+                db.session.add(company)
+            done.append(f"company {legal_name} ({entity_type})")
+        companies.append(company)
+    users = {"admin": "admin", "caseworker": "case_worker", "specialist": "specialist",
+             "designer": "designer", "applicant": "applicant"}
+    for username, role in users.items():
+        if db.session.scalar(select(User.id).where(User.username == username)) is None:
+            create_user(None, username=username, password=DEMO_PASSWORD, role=role,
+                        email=f"{username}@demo.safeport.test",
+                        company_id=companies[0].id if role == "applicant" else None)
+            done.append(f"user {username} ({role})")
+    people = {u.username: u for u in db.session.scalars(select(User))}
+    for company, (_name, _type, identifiers, stage) in zip(companies, DEMO_COMPANIES,
+                                                           strict=True):
+        if db.session.scalar(select(Case.id).where(Case.company_id == company.id)) is not None:
+            continue
+        try:
+            case = start_case(people["caseworker"], company_id=company.id)
+        except NotFound:
+            break  # no lifecycle deployed yet
+        walk_to(Walk(case.id, company, identifiers, people), stage)
+        done.append(f"case {case.id} for {company.legal_name} (at {stage})")
+    try:
+        done += seed_audits(DEMO_PASSWORD, companies[0], people)
+    except NotFound:
+        pass  # partner_audit not deployed
+    if _lifecycle_deployed(companies[0]):
+        with _unsynced_commits():
+            done += seed_history(people)
+    if done:
+        done.append(f"seeded in {perf_counter() - began:.1f} s")
+    return done
+
+
+def _lifecycle_deployed(company: Company) -> bool:
+    """True when the demo's first company has its membership case (the lifecycle is
+    deployed): the history needs it too."""
+    return db.session.scalar(select(Case.id).where(Case.company_id == company.id)) is not None
+
+
+@contextmanager
+def _unsynced_commits() -> Iterator[None]:
+    """Commits that do not wait for the disk while the history is walked (hundreds of small
+    transactions): SQLite's `synchronous = OFF`, PostgreSQL's `synchronous_commit = off`, on
+    the seed's one connection, restored after. A crash meanwhile loses only demo data."""
+    dialect = db.engine.dialect.name
+    if dialect == "sqlite":
+        before = db.session.execute(text("PRAGMA synchronous")).scalar()
+        db.session.execute(text("PRAGMA synchronous = OFF"))
+        db.session.commit()
+        try:
+            yield
+        finally:
+            db.session.execute(text(f"PRAGMA synchronous = {int(before)}"))
+            db.session.commit()
+    elif dialect == "postgresql":
+        db.session.execute(text("SET synchronous_commit = off"))
+        db.session.commit()
+        try:
+            yield
+        finally:
+            db.session.execute(text("RESET synchronous_commit"))
+            db.session.commit()
+    else:
+        yield
