@@ -126,6 +126,8 @@ class Config:
     TIMELINE_POLL_SECONDS = int(os.environ.get("SAFEPORT_TIMELINE_POLL_SECONDS", 15))
     #: the inbox's stage filter lists the stages of running cases, read at most this often.
     INBOX_STAGES_CACHE_SECONDS = 60
+    #: how often an open inbox refreshes its list and every page its notification bell
+    INBOX_POLL_SECONDS = int(os.environ.get("SAFEPORT_INBOX_POLL_SECONDS", 30))
     # --- production hardening (issue 15; checked by app/hardening.py at start-up) ---
     #: refuse to start without SECRET_KEY from the environment (ProductionConfig).
     REQUIRE_SECRET_KEY = False

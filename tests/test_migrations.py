@@ -16,6 +16,8 @@ TABLES = {"users", "companies", "process_models", "process_versions", "cases", "
           "human_tasks", "audit_events", "message_subscriptions", "alembic_version",
           # issue 4 (web UI)
           "saved_filters", "task_drafts", "documents", "comments",
+          # the inbox (0011)
+          "task_follow_ups",
           # issue 6 (scheduler)
           "email_outbox", "notifications", "reminders_sent", "scheduler_heartbeats",
           # issue 3 (membership lifecycle)

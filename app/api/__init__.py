@@ -3,6 +3,7 @@ from app.api import (  # noqa: F401  (register the views)
     audits,
     checklist,
     documents,
+    inbox,
     management,
     membership,
     notifications,

@@ -24,7 +24,7 @@ from app.models.notification import (
 from app.models.partners import ChecklistItem, CorrectiveAction, SupplierLink
 from app.models.process import ProcessModel, ProcessVersion
 from app.models.user import Company, SignInFailures, User
-from app.models.web import Comment, Document, SavedFilter, TaskDraft
+from app.models.web import Comment, Document, SavedFilter, TaskDraft, TaskFollowUp
 
 __all__ = [
     "AuditEvent", "BusinessPartner", "Case", "CaseState", "Company", "CompanyAddress",
@@ -33,6 +33,8 @@ __all__ = [
     # issue 6 and issue 4
     "Comment", "Document", "Notification", "OutboxEmail", "ReminderSent", "SavedFilter",
     "SchedulerHeartbeat", "TaskDraft",
+    # the inbox (migration 0011)
+    "TaskFollowUp",
     # issue 5 (designer)
     "DiagramDraft",
     # issue 15 (sign-in limits)

@@ -22,6 +22,23 @@ class SavedFilter(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     query: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the role the view is shared with (its owner's, when shared): others of it see it too
+    shared_role: Mapped[str | None] = mapped_column(String(20), index=True)
+
+    owner: Mapped[User] = relationship()
+
+
+class TaskFollowUp(db.Model):
+    """A user's follow-up date for a task ("snooze until"): the task leaves that user's default
+    inbox view until then."""
+
+    __tablename__ = "task_follow_ups"
+    __table_args__ = (Index("ix_task_follow_ups_user", "user_id", "until"),)
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TaskDraft(db.Model):
@@ -84,4 +101,9 @@ Index("ix_human_tasks_open_created", HumanTask.role, HumanTask.created_at, Human
       postgresql_where=_OPEN, sqlite_where=_OPEN)
 Index("ix_human_tasks_open_mine", HumanTask.assignee_id, HumanTask.due_at,
       HumanTask.created_at, HumanTask.id, postgresql_include=["priority", "role", "case_id"],
+      postgresql_where=_OPEN, sqlite_where=_OPEN)
+# the inbox's task-name sort (forwards and backwards) and its search box, which reads title,
+# case and assignee of a queue's open tasks from this index alone (migration 0011)
+Index("ix_human_tasks_open_title", HumanTask.role, HumanTask.title, HumanTask.due_at,
+      HumanTask.id, postgresql_include=["case_id", "assignee_id", "priority", "created_at"],
       postgresql_where=_OPEN, sqlite_where=_OPEN)

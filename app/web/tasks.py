@@ -5,6 +5,7 @@ from flask_login import login_required
 
 from app.services.errors import Conflict, Invalid
 from app.services.tasks import drafts, taskpage
+from app.services.tasks import inbox as worklist
 from app.web import formdata
 from app.web.i18n import current_language
 from app.web.messages import localize, localize_errors
@@ -50,7 +51,7 @@ def submit(task_id: int):
         return render_task(page, values, conflict=err.message, status=409)
     flash(gettext("“%(title)s” is complete.", title=gettext(task.title)), "info")
     if action == "complete_next":
-        next_id = drafts.next_task_id(actor(), task)
+        next_id = worklist.next_task_id(actor(), task)
         if next_id is not None:
             return redirect(url_for("tasks.show", task_id=next_id))
     return redirect(url_for("inbox.index"))

@@ -133,7 +133,7 @@ def test_a_spanish_applicant_reads_inbox_task_and_company_in_spanish(spanish, cl
     sign_in("ana")
     inbox = client.get("/inbox?view=applicant").get_data(as_text=True)
     assert '<html lang="es">' in inbox
-    for words in ("Mis tareas", "Cola: Solicitante", "Filtrar", "Nombre de la empresa",
+    for words in ("Mis tareas", "Cola: Solicitante", "Filtrar", "Buscar",
                   "Perfil de la empresa y acuerdo", "1 tarea abierta", "Cerrar sesión",
                   'data-label="Empresa"', "Tomar"):
         assert words in inbox, words

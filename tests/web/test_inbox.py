@@ -137,7 +137,7 @@ def test_applicant_sees_only_own_company_tasks(world, client, sign_in):
 
 
 def test_counts_stop_at_the_cap_and_paging_goes_on(world, client, sign_in, monkeypatch):
-    from app.services.tasks import inbox as worklist
+    from app.services.tasks.inbox import page as worklist
 
     monkeypatch.setattr(worklist, "COUNT_CAP", 3)
     monkeypatch.setattr(worklist, "PER_PAGE", 2)
@@ -148,6 +148,7 @@ def test_counts_stop_at_the_cap_and_paging_goes_on(world, client, sign_in, monke
     sign_in("cw")
     first = client.get("/inbox?view=case_worker")
     assert 'data-count="case_worker">3+<' in first.text and "3+ open tasks" in first.text
+    assert "More than 3: narrow the list" in first.text
     assert len(task_ids(first.text)) == 2 and "of " not in first.text.split("open tasks")[1][:30]
     third = client.get("/inbox?view=case_worker&page=3")
     assert len(task_ids(third.text)) == 2 and "page=4" in third.text  # beyond the count

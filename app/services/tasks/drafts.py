@@ -1,7 +1,7 @@
 """Task drafts: what a user typed into a task's form, saved to finish later; the task page."""
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from app.extensions import db
 from app.models import HumanTask, User
@@ -42,17 +42,3 @@ def complete(actor: User, task_id: int, data: dict[str, Any]) -> HumanTask:
         db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
     return task
 
-
-def next_task_id(actor: User, after: HumanTask) -> int | None:
-    """Where to go after completing a task: an open task of the same case the actor may take,
-    else the soonest due task in "My tasks"; None when there is none."""
-    ready = select(HumanTask.id).where(HumanTask.state == TaskState.READY)
-    same_case = ready.where(HumanTask.case_id == after.case_id,
-                            HumanTask.assignee_id.is_(None) | (HumanTask.assignee_id == actor.id))
-    if actor.role != "admin":
-        same_case = same_case.where(HumanTask.role == actor.role)
-    found = db.session.scalar(same_case.order_by(HumanTask.id).limit(1))
-    if found is not None:
-        return found
-    return db.session.scalar(ready.where(HumanTask.assignee_id == actor.id).order_by(
-        HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id).limit(1))

@@ -42,6 +42,7 @@ def live_server(database_url, tmp_path_factory):
     assert not missing, f"front-end assets missing in app/static/vendor: run `make install` " \
                         f"({', '.join(missing)})"
     app = create_app(make_config(database_url, WTF_CSRF_ENABLED=True, TIMELINE_POLL_SECONDS=1,
+                                 INBOX_POLL_SECONDS=2,
                                  UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads"))))
     SERVED.append(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
