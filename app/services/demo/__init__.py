@@ -1,8 +1,9 @@
 """Demo data for `make run`: users for every role and three companies at different stages,
 so every inbox has work: Frontera waits for its eligibility review (case worker), Acme answers
 a specialist's information request (applicant), Maple is certified and its validation visit
-is due (specialist). Then four partner audits (`audits.demo`) and two years of history:
-39 more companies, three of every entity type, at every stage (`history`)."""
+is due (specialist). Then four partner audits (`audits.demo`, over recent months:
+`audit_history`) and two years of history: 39 more companies, three of every entity type, at
+every stage, and 8 members at the later stages of their year (`history`, `year`)."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 from time import perf_counter
@@ -12,6 +13,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import Case, Company, User
 from app.services.audits.demo import seed_audits
+from app.services.demo.audit_history import audit_timelines
 from app.services.demo.history import seed_history
 from app.services.demo.walk import Walk, walk_to
 from app.services.errors import NotFound
@@ -66,7 +68,7 @@ def seed_demo() -> list[str]:
         walk_to(Walk(case.id, company, identifiers, people), stage)
         done.append(f"case {case.id} for {company.legal_name} (at {stage})")
     try:
-        done += seed_audits(DEMO_PASSWORD, companies[0], people)
+        done += seed_audits(DEMO_PASSWORD, companies[0], people, audit_timelines())
     except NotFound:
         pass  # partner_audit not deployed
     if _lifecycle_deployed(companies[0]):
