@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from time import perf_counter
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import Case, Company, User
 from app.services.audits.demo import seed_audits
 from app.services.demo.audit_history import audit_timelines
+from app.services.demo.deadlines import record_past_deadlines
 from app.services.demo.history import seed_history
 from app.services.demo.walk import Walk, walk_to
 from app.services.errors import NotFound
@@ -37,6 +38,7 @@ def seed_demo() -> list[str]:
     Returns what it created, the last line how long it took."""
     began = perf_counter()
     done: list[str] = []
+    before = db.session.scalar(select(func.max(Case.id))) or 0  # cases newer are the seed's
     if ensure_sample_catalogue():
         done.append("sample criteria catalogue")
     companies = []
@@ -75,6 +77,10 @@ def seed_demo() -> list[str]:
         with _unsynced_commits():
             done += seed_history(people)
     if done:
+        reminded, escalated = record_past_deadlines(before)
+        if reminded or escalated:
+            done.append(f"{reminded} reminders and {escalated} escalations of the simulated "
+                        "past recorded as sent then (the scheduler does not send them now)")
         done.append(f"seeded in {perf_counter() - began:.1f} s")
     return done
 
