@@ -1,14 +1,28 @@
 """The demo seed: three companies at three stages, four partner audits and two years of
 history (39 more companies at every stage), every inbox has work, safe to rerun."""
 from datetime import date, timedelta
+from statistics import median
 
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Case, Company, CorrectiveAction, HumanTask, Membership
+from app.models import (
+    AuditEvent,
+    Case,
+    Company,
+    CorrectiveAction,
+    HumanTask,
+    Membership,
+    ReminderSent,
+    User,
+)
+from app.models.enums import AuditKind
 from app.models.types import utcnow
 from app.models.user import ENTITY_TYPES
 from app.services.demo import DEMO_COMPANIES, seed_demo
+from app.services.jobs import action_deadlines, reminders
+from app.services.tasks.dashboard import dashboard
+from app.services.tasks.trends import trends
 from tests.lifecycle.conftest import deploy_lifecycle
 
 #: the membership lifecycle's stages (bpmn/ctpat_membership.bpmn's call activities up to
@@ -30,7 +44,7 @@ def test_demo_seed_puts_work_in_every_inbox_and_is_idempotent(staff, login):
     assert deploy_lifecycle(staff["designer"]).status_code == 201
     done = seed_demo()
     assert "sample criteria catalogue" in done and len(
-        [line for line in done if line.startswith("case ")]) == 3 + 39
+        [line for line in done if line.startswith("case ")]) == 3 + 39 + 8
     assert done[-1].startswith("seeded in ")
     assert seed_demo() == []
     assert _ready_of("Frontera Freight SA de CV") == [("eligibility_review", "case_worker")]
@@ -107,3 +121,87 @@ def test_demo_history_covers_every_entity_type_and_stage_over_two_years(staff, l
                for a, b in zip(done, done[1:], strict=False))
     viewer = login("caseworker", "safeport")
     assert viewer.get("/api/v1/cases?status=completed").get_json()["total"] >= 10
+
+
+def _waiting_at(bpmn_id: str) -> list[tuple[HumanTask, Case, Membership]]:
+    return list(db.session.execute(
+        select(HumanTask, Case, Membership).join(Case, Case.id == HumanTask.case_id)
+        .join(Membership, Membership.company_id == Case.company_id)
+        .where(HumanTask.state == "ready", HumanTask.bpmn_id == bpmn_id)).all())
+
+
+def test_demo_members_wait_at_the_annual_review_revalidation_and_appeal(staff, login):
+    assert deploy_lifecycle(staff["designer"]).status_code == 201
+    seed_demo()
+    now = utcnow()
+    reviews = _waiting_at("annual_profile_review")
+    assert len(reviews) == 3
+    for task, case, record in reviews:  # the window is open, the anniversary ahead
+        assert case.current_stage == "Annual security profile review"
+        assert task.role == "applicant" and task.due_at == record.anniversary_at > now
+        assert record.review_window_opens_at == record.anniversary_at - timedelta(days=90)
+        assert record.review_window_opens_at <= task.created_at <= now
+        assert record.applied_at < record.certified_at < record.validated_at < task.created_at
+    visits = _waiting_at("resite_visit")
+    assert len(visits) == 2
+    assert all(c.current_stage == "Revalidation" and t.role == "specialist"
+               for t, c, _r in visits)
+    appeals = _waiting_at("appeal_request") + _waiting_at("appeal_decision")
+    assert sorted(t.bpmn_id for t, _c, _r in appeals) == [
+        "appeal_decision", "appeal_request", "appeal_request"]
+    assert all(r.status == "suspended" and t.due_at > now for t, _c, r in appeals)
+    assert {t.role for t, _c, _r in appeals} == {"applicant", "specialist"}
+    # the applicant of another company sees none of it; the specialist's queue has the ruling
+    specialist = login("specialist", "safeport")
+    queue = specialist.get("/api/v1/tasks?scope=role&per_page=100").get_json()["items"]
+    assert {"resite_visit", "appeal_decision"} <= {t["bpmn_id"] for t in queue}
+
+
+def test_demo_audits_took_days_per_stage(staff):
+    assert deploy_lifecycle(staff["designer"]).status_code == 201
+    seed_demo()
+    audit_tasks = list(db.session.scalars(
+        select(HumanTask).join(Case, Case.id == HumanTask.case_id)
+        .where(Case.supplier_id.is_not(None), HumanTask.state == "completed")))
+    assert len(audit_tasks) >= 15
+    days = [(t.completed_at - t.created_at).total_seconds() / 86400 for t in audit_tasks]
+    assert median(days) >= 1 and max(days) <= 60
+    now = utcnow()
+    assert all(now - timedelta(days=150) < t.created_at <= now for t in audit_tasks)
+    caseworker = db.session.scalar(select(User).where(User.username == "caseworker"))
+    figures = trends(caseworker)  # the dashboard's "median days per stage"
+    medians = dict(zip(figures.stages, figures.median_days, strict=True))
+    audit_stages = {"Self-assessment and documents", "Schedule the on-site audit",
+                    "Write the audit report", "Corrective action plan"}
+    assert audit_stages <= set(medians), set(medians)
+    assert all(medians[stage] >= 1 for stage in audit_stages), medians
+    per_task = {f.label: f.value for f in dashboard(caseworker).median_hours_per_task}
+    assert per_task["Review the corrective action plan"] >= 24, per_task  # last 90 days
+
+
+def test_demo_past_escalations_are_recorded_not_sent_by_the_first_scheduler_pass(staff):
+    assert deploy_lifecycle(staff["designer"]).status_code == 201
+    done = seed_demo()
+    assert any("escalations of the simulated past recorded" in line for line in done)
+    now = utcnow()
+    late = list(db.session.scalars(select(HumanTask).where(
+        HumanTask.state == "ready", HumanTask.due_at < now)))
+    assert len(late) >= 3
+    escalated = list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.kind == AuditKind.DEADLINE_ESCALATED)))
+    # once per late task, when it went late (not now), to the supervisors too
+    assert sorted(e.task_id for e in escalated) == sorted(t.id for t in late)
+    went_late = {t.id: max(t.due_at, t.created_at) for t in late}  # or created late
+    assert all(e.at == went_late[e.task_id] < now and "caseworker" in e.details["recipients"]
+               for e in escalated)
+    overdue = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.kind == AuditKind.CORRECTIVE_ACTION_OVERDUE))
+    assert overdue is not None and overdue.at < now - timedelta(days=1)
+    # the first scheduler pass (and a second) sends none of these again
+    assert reminders.run_due().escalations == 0
+    assert action_deadlines.run_due().escalations == 0
+    assert reminders.run_due() == reminders.ReminderReport()
+    later = now + timedelta(days=400)  # what falls due after the seed still goes out
+    assert reminders.run_due(now=later).escalations > 0
+    assert db.session.scalar(select(func.count()).select_from(ReminderSent).where(
+        ReminderSent.lead == "overdue")) > len(late)

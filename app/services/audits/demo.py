@@ -3,13 +3,14 @@ sites served by the demo client (Acme), and audits at four stages so every audit
 work: Norte waits for its self-assessment (supplier), Andes is being audited today (auditor's
 checklist), Bright's report waits for sign-off (reviewer), Maya's corrective actions are open
 and one is overdue (the client's portfolio shows it)."""
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Company, CorrectiveAction, User
+from app.models import Case, Company, CorrectiveAction, User
 from app.services.audits.suppliers import add_supplier
 from app.services.identity.users import create_user
 from app.services.membership.catalogue import criteria_for
@@ -31,8 +32,17 @@ SUPPLIERS = (
 )
 
 
-def seed_audits(password: str, client: Company, people: dict[str, User]) -> list[str]:
-    """The audit firm's users, the suppliers and their audits, once; safe to rerun."""
+class Timeline(Protocol):
+    """How the demo history moves an audit back in time (`demo.backdate.Clock`)."""
+
+    def tick(self, bpmn_id: str = "") -> None: ...
+    def apply_cases(self, case_ids: list[int]) -> None: ...
+
+
+def seed_audits(password: str, client: Company, people: dict[str, User],
+                timeline_for: Callable[[str], Timeline] | None = None) -> list[str]:
+    """The audit firm's users, the suppliers and their audits, once; safe to rerun. With
+    `timeline_for(stage)` each audit is backdated: its steps took days, over recent months."""
     done = []
     for username, role, full_name in (("auditor", "auditor", "Ana Auditora"),
                                       ("reviewer", "reviewer", "Rui Reviewer")):
@@ -55,15 +65,28 @@ def seed_audits(password: str, client: Company, people: dict[str, User]) -> list
             with transaction():
                 people["supplier"].language = "es"
             done.append("user supplier (supplier contact of Textiles del Norte, in Spanish)")
-        case_id = _walk(client, link.supplier_id, stage, people)
+        case = start_case(people["applicant"], company_id=client.id, process_id="partner_audit",
+                          data={"supplier_id": link.supplier_id,
+                                "scope_notes": "Full MSC, one site"})
+        timeline = timeline_for(stage) if timeline_for else None  # the start lands at its start
+        case_id = _walk(case.id, link.supplier_id, stage, people, timeline)
+        if timeline is not None:
+            timeline.apply_cases([case_id])
         done.append(f"audit case {case_id} of {name} (at {stage})")
     return done
 
 
-def _walk(client: Company, supplier_id: int, stage: str, people: dict[str, User]) -> int:
+def _walk(case_id: int, supplier_id: int, stage: str, people: dict[str, User],
+          timeline: Timeline | None = None) -> int:
+    """Complete the audit's steps up to `stage` (ticking the timeline after each)."""
     cw, applicant = people["caseworker"], people["applicant"]
-    case = start_case(applicant, company_id=client.id, process_id="partner_audit",
-                      data={"supplier_id": supplier_id, "scope_notes": "Full MSC, one site"})
+
+    def _do(actor: User, case_id: int, bpmn_id: str, data: dict[str, Any]) -> None:
+        tasks.complete(actor, tasks.open_task(case_id, bpmn_id).id, data)
+        if timeline is not None:
+            timeline.tick(bpmn_id)
+
+    case = db.session.get(Case, case_id)
     _do(cw, case.id, "prepare_quote", {
         "sites": 1, "audit_days": 2, "price": 4800, "currency": "USD",
         "quote_valid_until": (date.today() + timedelta(days=14)).isoformat(),
@@ -73,6 +96,8 @@ def _walk(client: Company, supplier_id: int, stage: str, people: dict[str, User]
         return case.id
     supplier = people["admin"]  # the supplier's side is played by the admin
     _do(supplier, case.id, "self_assessment", _self_assessment(supplier_id))
+    # the audit day is today (the form takes no past date): the timer fires as it is
+    # scheduled, the scheduling step's days stand for the wait
     _do(cw, case.id, "schedule_audit", {
         "auditor": "auditor", "audit_date": date.today().isoformat(),
         "agenda": "08:00 opening meeting; 09:00 perimeter and access; 11:00 container "
@@ -108,10 +133,6 @@ def _overdue_one(case_id: int) -> None:
             CorrectiveAction.case_id == case_id).order_by(CorrectiveAction.finding_no))
         if first is not None:
             first.due_date = date.today() - timedelta(days=3)
-
-
-def _do(actor: User, case_id: int, bpmn_id: str, data: dict[str, Any]) -> None:
-    tasks.complete(actor, tasks.open_task(case_id, bpmn_id).id, data)
 
 
 def _entity_type(supplier_id: int) -> str:

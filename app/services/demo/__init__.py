@@ -1,17 +1,20 @@
 """Demo data for `make run`: users for every role and three companies at different stages,
 so every inbox has work: Frontera waits for its eligibility review (case worker), Acme answers
 a specialist's information request (applicant), Maple is certified and its validation visit
-is due (specialist). Then four partner audits (`audits.demo`) and two years of history:
-39 more companies, three of every entity type, at every stage (`history`)."""
+is due (specialist). Then four partner audits (`audits.demo`, over recent months:
+`audit_history`) and two years of history: 39 more companies, three of every entity type, at
+every stage, and 8 members at the later stages of their year (`history`, `year`)."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 from time import perf_counter
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import Case, Company, User
 from app.services.audits.demo import seed_audits
+from app.services.demo.audit_history import audit_timelines
+from app.services.demo.deadlines import record_past_deadlines
 from app.services.demo.history import seed_history
 from app.services.demo.walk import Walk, walk_to
 from app.services.errors import NotFound
@@ -35,6 +38,7 @@ def seed_demo() -> list[str]:
     Returns what it created, the last line how long it took."""
     began = perf_counter()
     done: list[str] = []
+    before = db.session.scalar(select(func.max(Case.id))) or 0  # cases newer are the seed's
     if ensure_sample_catalogue():
         done.append("sample criteria catalogue")
     companies = []
@@ -66,13 +70,17 @@ def seed_demo() -> list[str]:
         walk_to(Walk(case.id, company, identifiers, people), stage)
         done.append(f"case {case.id} for {company.legal_name} (at {stage})")
     try:
-        done += seed_audits(DEMO_PASSWORD, companies[0], people)
+        done += seed_audits(DEMO_PASSWORD, companies[0], people, audit_timelines())
     except NotFound:
         pass  # partner_audit not deployed
     if _lifecycle_deployed(companies[0]):
         with _unsynced_commits():
             done += seed_history(people)
     if done:
+        reminded, escalated = record_past_deadlines(before)
+        if reminded or escalated:
+            done.append(f"{reminded} reminders and {escalated} escalations of the simulated "
+                        "past recorded as sent then (the scheduler does not send them now)")
         done.append(f"seeded in {perf_counter() - began:.1f} s")
     return done
 

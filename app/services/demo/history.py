@@ -1,4 +1,5 @@
-"""Two simulated years of demo history: 39 more companies (three of every entity type), each
+"""Two simulated years of demo history: 39 more companies (three of every entity type) and 8
+members at the later stages of their year (annual review, revalidation, appeal: `year`), each
 with a membership case walked through the engine to a stage of the lifecycle, then backdated
 so the cases started over the last two years and every task took a plausible number of days.
 
@@ -18,6 +19,14 @@ from app.models.types import utcnow
 from app.models.user import ENTITY_TYPES
 from app.services.demo.backdate import Clock
 from app.services.demo.walk import AFTER_VALIDATION, STEP_IDS, Walk, walk_to
+from app.services.demo.year import (
+    YEAR_STEPS,
+    YEAR_TARGETS,
+    settle,
+    until_window,
+    walk_year,
+    year_periods,
+)
 from app.services.runtime.cases import start_case
 from app.services.runtime.unit_of_work import transaction
 
@@ -50,6 +59,16 @@ TARGETS = (("validated",) * 7 + AFTER_VALIDATION + ("security_profile",) * 4
               "information_request", "information_request", "rejected", "rejected",
               "validation_notice", "validation_notice", "prevalidation_documents",
               "prevalidation_documents", "validation_result", "validation_result"))
+#: members at the later stages of their year (`year`), after the 39: name prefix, entity type,
+#: the open task their case waits at
+LATER = (("Summit", "importer", "annual_profile_review"),
+         ("Anchor", "customs_broker", "annual_profile_review"),
+         ("Beacon", "sea_carrier", "annual_profile_review"),
+         ("Copper Canyon", "foreign_manufacturer", "resite_visit"),
+         ("Driftwood", "exporter", "resite_visit"),
+         ("Elmwood", "highway_carrier_us_canada", "appeal_request"),
+         ("Foxhill", "air_carrier", "appeal_request"),
+         ("Gateway", "consolidator", "appeal_decision"))
 #: days a task typically waits before it is done (low, high)
 STEP_DAYS = {"eligibility_review": (2, 12), "risk_cargo_flow": (3, 15), "risk_threats": (2, 10),
              "risk_vulnerabilities": (3, 14), "risk_action_plan": (2, 10), "risk_method": (1, 6),
@@ -60,13 +79,15 @@ STEP_DAYS = {"eligibility_review": (2, 12), "risk_cargo_flow": (3, 15), "risk_th
 
 
 def history_companies() -> list[tuple[str, str, str]]:
-    """(legal name, entity type, where its case stops) for the 39 history companies."""
+    """(legal name, entity type, where its case stops) for the 39 history companies, then
+    the members at later stages (LATER)."""
     rng = random.Random(SEED)
     targets = list(TARGETS)
     rng.shuffle(targets)
     types = [t for _round in range(3) for t in ENTITY_TYPES]
     return [(f"{prefix} {SUFFIXES[entity_type]}", entity_type, target)
-            for prefix, entity_type, target in zip(PREFIXES, types, targets, strict=True)]
+            for prefix, entity_type, target in
+            [*zip(PREFIXES, types, targets, strict=True), *LATER]]
 
 
 def _plan(rng: random.Random, target: str) -> list[float]:
@@ -74,11 +95,13 @@ def _plan(rng: random.Random, target: str) -> list[float]:
     of the steps before it; the last step of an information request or rejection is the
     specialist's review)."""
     ends = {"ineligible": 1, "rejected": 9, "information_request": 9, "validated": len(STEP_IDS)}
-    steps = ends.get(target) or (len(STEP_IDS) if target in AFTER_VALIDATION
+    steps = ends.get(target) or (len(STEP_IDS) if target in AFTER_VALIDATION + YEAR_TARGETS
                                  else STEP_IDS.index(target))
     days = [rng.uniform(*STEP_DAYS[bpmn_id]) for bpmn_id in STEP_IDS[:steps]]
     if target in AFTER_VALIDATION:  # the member's year went on a while first
         days.append(rng.uniform(30, 200))
+    for _bpmn_id, low_high in YEAR_STEPS.get(target, ()):  # the review window: a timer
+        days.append(rng.uniform(*low_high) if low_high else until_window(days))
     return days
 
 
@@ -91,7 +114,9 @@ def seed_history(people: dict[str, User]) -> list[str]:
         days = _plan(rng, target)
         # open cases: their task has waited 1-150 days; ended ones ended any time since
         ended = target in ("ineligible", "rejected", "validated")
-        if not ended:
+        if target == "annual_profile_review":  # open for days, not yet late
+            tail = rng.uniform(5, 80)
+        elif not ended:
             tail = rng.uniform(1, 150)
         else:  # the first ended case is the oldest: the history spans two years
             tail = HISTORY_DAYS - sum(days) if oldest else rng.uniform(0, HISTORY_DAYS - sum(days))
@@ -103,11 +128,14 @@ def seed_history(people: dict[str, User]) -> list[str]:
         company = Company(legal_name=legal_name, entity_type=entity_type)
         with transaction():
             db.session.add(company)
-        case = start_case(people["caseworker"], company_id=company.id)
-        clock = Clock(start, days)  # after the start: what it wrote lands at `start`
-        walk_to(Walk(case.id, company, _identifiers(entity_type, len(done)), people,
-                     after_step=clock.tick), target)
+        with year_periods(target):
+            case = start_case(people["caseworker"], company_id=company.id)
+            clock = Clock(start, days)  # after the start: what it wrote lands at `start`
+            walk = Walk(case.id, company, _identifiers(entity_type, len(done)), people,
+                        after_step=clock.tick)
+            (walk_year if target in YEAR_TARGETS else walk_to)(walk, target)
         clock.apply(company.id)
+        settle(company.id, target)
         done.append(f"case {case.id} for {legal_name} (at {target}, "
                     f"started {start.date().isoformat()})")
     return done
