@@ -59,6 +59,19 @@ def table_names(draft: DiagramDraft | None, process_id: str) -> list[str]:
     return sorted(set(deployed_tables(process_id)) | set(tables_of(draft) if draft else {}))
 
 
+def decision_ids(draft: DiagramDraft | None, process_id: str) -> list[str]:
+    """The ids of the decisions in those tables (what a business rule task may call)."""
+    tables = {**deployed_tables(process_id), **(tables_of(draft) if draft else {})}
+    ids = set()
+    for xml in tables.values():
+        try:
+            root = parse_xml(xml, current_app.config["MAX_DIAGRAM_BYTES"]).getroot()
+        except UnsafeXmlError:
+            continue
+        ids |= {node.get("id") for node in root.iter("{*}decision") if node.get("id")}
+    return sorted(ids)
+
+
 def open_table(actor: User, process_id: str, filename: str) -> TableText:
     """A decision table to edit: the draft's, else the newest version's."""
     require_role(actor, "designer")

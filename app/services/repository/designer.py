@@ -111,6 +111,7 @@ class DraftView:
     form_keys: list[str] = field(default_factory=list)
     #: the decision tables (DMN files) of the newest version, with those only in the draft
     tables: list[str] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)  # the ids of their decisions
 
 
 @dataclass
@@ -153,12 +154,14 @@ def open_draft(actor: User, process_id: str) -> DraftView:
         view = _view(draft, versions)
         view.form_keys = sorted(deployed_forms | set(view.forms))
         view.tables = decision_drafts.table_names(draft, process_id)
+        view.decisions = decision_drafts.decision_ids(draft, process_id)
         return view
     if latest is None:
         raise NotFound(f"process '{process_id}' is not deployed and you have no draft of it")
     filename, xml = _main_file(latest, process_id)
     return DraftView(process_id, filename, xml, latest.version, None, {}, versions,
-                     sorted(deployed_forms), decision_drafts.table_names(None, process_id))
+                     sorted(deployed_forms), decision_drafts.table_names(None, process_id),
+                     decision_drafts.decision_ids(None, process_id))
 
 
 def new_draft(actor: User, process_id: str, name: str) -> DraftView:

@@ -88,3 +88,35 @@ def test_a_cell_that_breaks_the_table_is_refused_at_deploy_with_its_problem(tria
     expect(page.locator("#problems")).to_contain_text("triage_route.dmn, rule_importer_route")
     db.session.rollback()
     assert db.session.query(ProcessVersion).count() == 1
+
+
+def _select(page, element_id):
+    page.evaluate("""(id) => { const m = window.safeportModeler;
+        m.get('selection').select(m.get('elementRegistry').get(id)); }""", element_id)
+    expect(page.locator("#prop-id")).to_have_value(element_id)
+
+
+def test_the_modeler_names_a_business_rule_tasks_decision(triage_world, new_page):
+    page = new_page(1440)
+    sign_in(page, "designer")
+    page.goto("/designer/triage")
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
+    _select(page, "classify")
+    decision = page.locator("#prop-calledDecisionId")
+    expect(decision).to_have_value("triage_route")
+    assert page.locator("#decisions option").evaluate_all(
+        "options => options.map(o => o.value)") == ["triage_route"]
+    decision.fill("triage_other")
+    page.click("#validate")
+    expect(page.locator("#problems")).to_contain_text(
+        "business rule task 'classify' calls decision 'triage_other', which is not in this "
+        "deployment (decisions deployed: triage_route)")
+    _select(page, "classify")
+    page.locator("#prop-calledDecisionId").fill("triage_route")
+    page.click("#validate")
+    expect(page.locator("#problems-card")).to_be_hidden()
+    expect(page.locator("#designer-status")).to_contain_text("Valid: ready to deploy (triage)")
+    db.session.rollback()
+    saved = db.session.scalar(select(DiagramDraft.xml))
+    assert saved.count("<spiffworkflow:calledDecisionId>triage_route<") == 1
+    assert page.errors == []
