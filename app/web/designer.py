@@ -200,5 +200,5 @@ def table_xml(process_id: str, filename: str):
 @login_required
 def table_save(process_id: str, filename: str):
     """Keep the edited table in the draft (it deploys with the diagram)."""
-    draft = decision_drafts.save_table(actor(), process_id, filename, _xml())
+    draft = designer.save_table(actor(), process_id, filename, _xml())
     return jsonify(saved_at=draft.updated_at.isoformat(), filename=filename)

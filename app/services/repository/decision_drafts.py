@@ -18,7 +18,6 @@ from app.models.types import utcnow
 from app.services.errors import Invalid, NotFound
 from app.services.identity.access import require_role
 from app.services.repository import deployments
-from app.services.runtime.unit_of_work import transaction
 
 PREFIX = "dmn:"
 FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,95}\.dmn", re.ASCII)
@@ -85,15 +84,9 @@ def open_table(actor: User, process_id: str, filename: str) -> TableText:
     return TableText(filename, deployed[filename], "deployed")
 
 
-def save_table(actor: User, process_id: str, filename: str, xml: str) -> DiagramDraft:
-    """Keep an edited decision table in the actor's draft (it deploys with the diagram).
-
-    Only its form is checked here (safe XML, a DMN document, the size limit); Validate and
-    Deploy run every deploy check on it with the diagram.
-    """
-    from app.services.repository import designer  # the draft is designer's (no cycle at import)
-
-    require_role(actor, "designer")
+def check_table(filename: str, xml: str) -> None:
+    """What saving a table checks (Invalid otherwise): a safe XML DMN document within the size
+    limit. Validate and Deploy run every deploy check on it with the diagram."""
     _check_name(filename)
     if not isinstance(xml, str) or not xml.strip():
         raise Invalid("the decision table is empty", {"xml": ["The decision table is empty."]})
@@ -103,14 +96,12 @@ def save_table(actor: User, process_id: str, filename: str, xml: str) -> Diagram
         raise Invalid("the decision table cannot be read", {"xml": [str(err)]}) from None
     if not DMN_NAMESPACE.match(root.nsmap.get(root.prefix) or ""):
         raise Invalid("the decision table cannot be read", {"xml": ["This is not a DMN file."]})
-    with transaction():
-        draft = _draft(actor, process_id)
-        if draft is None:
-            draft = designer.store_draft(actor, process_id,
-                                         designer.open_draft(actor, process_id).xml)
-        draft.forms = {**(draft.forms or {}), PREFIX + filename: xml}
-        draft.updated_at = utcnow()
-    return draft
+
+
+def put_table(draft: DiagramDraft, filename: str, xml: str) -> None:
+    """Keep a checked table in a draft (in the caller's transaction)."""
+    draft.forms = {**(draft.forms or {}), PREFIX + filename: xml}
+    draft.updated_at = utcnow()
 
 
 def _check_name(filename: str) -> None:

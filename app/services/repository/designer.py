@@ -297,6 +297,18 @@ def save_form(actor: User, process_id: str, key: str, text: str) -> dict[str, An
     return form
 
 
+def save_table(actor: User, process_id: str, filename: str, xml: str) -> DiagramDraft:
+    """Check a decision table (`decision_drafts.check_table`) and keep it in the actor's
+    draft; it deploys with the diagram."""
+    require_role(actor, "designer")
+    decision_drafts.check_table(filename, xml)
+    with transaction():
+        draft = _draft(actor, process_id) or store_draft(
+            actor, process_id, open_draft(actor, process_id).xml)
+        decision_drafts.put_table(draft, filename, xml)
+    return draft
+
+
 def _check_key(key: str) -> None:
     if not FORM_KEY.fullmatch(key) or ".." in key:
         raise Invalid("invalid form key", {"key": [
