@@ -1,7 +1,8 @@
 """The engine adapter: the only package that imports SpiffWorkflow.
 
-It parses and validates diagrams (`compile_diagrams`), runs instances (`Instance`) and returns
-plain data. Scripts, conditions and timer expressions run in the sandbox of `sandbox`.
+It parses and validates diagrams and their DMN decision tables (`compile_diagrams`,
+`decisions`), runs instances (`Instance`) and returns plain data. Scripts, conditions, timer
+expressions and decision tables run in the sandbox of `sandbox`.
 """
 from app.engine.cache import InstanceCache
 from app.engine.instance import (

@@ -16,6 +16,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
+from app.engine import decisions as dmn
 from app.engine.connectivity import disconnected
 from app.engine.layout import with_layout
 from app.engine.roles import DEFAULT_ROLE, lane_to_role
@@ -207,16 +208,22 @@ def compile_diagrams(
     check_form: Callable[[str], str | None],
     settings: dict | None = None,
     max_bytes: int = 2 * 1024 * 1024,
+    form_fields: Callable[[str], set[str] | None] | None = None,
+    case_variables: frozenset[str] = frozenset(),
 ) -> list[ProcessPackage]:
-    """Parse and validate a set of BPMN files; return one package per executable process.
+    """Parse and validate a set of BPMN and DMN files; one package per executable process.
 
+    With `form_fields` (a form's top-level fields, None if unknown), decision inputs that read
+    a variable nothing in the deployment (nor `case_variables`) sets are refused.
     Raises DeployError listing every problem found.
     """
     if not files:
         raise DeployError([Problem("no BPMN files were given")])
     checker = _Checker(roles, check_form, settings or {})
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    texts, settings = _read_files(files, parser, checker, max_bytes)
+    texts, settings = _read_files(files, parser, checker, max_bytes,
+                                  lambda roots: form_fields and dmn.known_variables(
+                                      roots, [], form_fields, case_variables))
     if checker.problems:
         raise DeployError(checker.problems)
     process_ids = parser.get_process_ids()
@@ -231,23 +238,32 @@ def compile_diagrams(
     return packages
 
 
-def _read_files(files: dict[str, bytes | str], parser, checker: _Checker,
-                max_bytes: int) -> tuple[dict[str, str], dict[str, ProcessSettings]]:
-    """Parse each file safely into the parser; (text per file, settings per process)."""
+def _read_files(files: dict[str, bytes | str], parser, checker: _Checker, max_bytes: int,
+                known) -> tuple[dict[str, str], dict[str, ProcessSettings]]:
+    """Parse each file safely into the parser (decision tables first, then diagrams, whose
+    business rule tasks must name one); (text per file, settings per process)."""
     texts: dict[str, str] = {}
     settings: dict[str, ProcessSettings] = {}
+    trees = {}
     for name, data in files.items():
         try:
             tree = parse_xml(data, max_bytes)
+            texts[name] = data if isinstance(data, str) else data.decode("utf-8")
+            trees[name] = tree
         except UnsafeXmlError as err:
             checker.add(str(err), name)
-            continue
-        try:
-            text = data if isinstance(data, str) else data.decode("utf-8")
         except UnicodeDecodeError as err:
             checker.add(f"file is not UTF-8 (byte {err.start}: {err.reason}); save diagrams "
                         "as UTF-8", name)
+    tables = {name: trees.pop(name) for name in list(trees)
+              if dmn.is_decision_file(name, trees[name].getroot())}
+    dmn.read_decisions(parser, tables, known([t.getroot() for t in trees.values()]),
+                       checker.add)
+    for name, tree in trees.items():
+        if dmn.check_calls(name, tree.getroot(), parser.declared_decisions,
+                          checker.add):
             continue
+        text = texts[name]
         texts[name] = with_layout(text, tree)
         if texts[name] is not text:  # the engine reads the drawn file (flow order follows it)
             tree = parse_xml(texts[name], max_bytes * 2)
@@ -309,7 +325,8 @@ def _package(parser, process_id: str, checker: _Checker, texts: dict[str, str],
                 user_tasks.append(task_spec.bpmn_id)
                 if checker.form_problem(form_key_of(task_spec)) is None:
                     form_keys.append(form_key_of(task_spec))
-    used_files = sorted({s.file for s in all_specs if s.file in texts})
+    used_files = sorted({s.file for s in all_specs if s.file in texts}
+                        | dmn.decision_files(all_specs, parser.decision_files))
     return ProcessPackage(
         process_id=process_id,
         name=spec.description or process_id,

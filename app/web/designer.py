@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, jsonify, redirect, render_template
 from flask_login import login_required
 
 from app.services.errors import Invalid, ServiceError
-from app.services.repository import designer
+from app.services.repository import decision_drafts, designer
 from app.web.session import actor
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
@@ -178,3 +178,27 @@ def form_save(process_id: str, key: str):
 def _form_problems(err: Invalid) -> list[str]:
     details = err.details if isinstance(err.details, dict) else {}
     return [p for problems in details.values() for p in problems] or [err.message]
+
+
+@bp.get("/<process_id>/decisions/<filename>")
+@login_required
+def table_edit(process_id: str, filename: str):
+    """The decision table editor (dmn-js) on the draft's table, or the newest version's."""
+    found = decision_drafts.open_table(actor(), process_id, filename)
+    return render_template("designer/decision.html", process_id=process_id, table=found)
+
+
+@bp.get("/<process_id>/decisions/<filename>/xml")
+@login_required
+def table_xml(process_id: str, filename: str):
+    """The table the editor opens, as JSON."""
+    found = decision_drafts.open_table(actor(), process_id, filename)
+    return jsonify(filename=found.filename, xml=found.xml, source=found.source)
+
+
+@bp.post("/<process_id>/decisions/<filename>")
+@login_required
+def table_save(process_id: str, filename: str):
+    """Keep the edited table in the draft (it deploys with the diagram)."""
+    draft = designer.save_table(actor(), process_id, filename, _xml())
+    return jsonify(saved_at=draft.updated_at.isoformat(), filename=filename)

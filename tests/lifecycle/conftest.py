@@ -32,11 +32,11 @@ def periods(app):
 
 
 def deploy_lifecycle(api):
-    """Deploy every diagram in bpmn/ through the API."""
+    """Deploy every diagram and decision table in bpmn/ through the API."""
     boundary, body = encode_multipart(MultiDict([
         ("files", FileStorage(BytesIO(p.read_bytes()), filename=p.name,
                               content_type="application/xml"))
-        for p in sorted(BPMN_DIR.glob("*.bpmn"))]))
+        for p in sorted([*BPMN_DIR.glob("*.bpmn"), *BPMN_DIR.glob("*.dmn")])]))
     return api.post("/api/v1/process-models", data=body,
                     content_type=f"multipart/form-data; boundary={boundary}")
 

@@ -221,11 +221,33 @@ class Analysis:
             out = known | form_keys(node, self.forms)
         elif kind == "callActivity":
             out = self.run(node.get("calledElement"), known) | known
+        elif kind == "businessRuleTask":  # the decision's inputs, its outputs, its postScript
+            reads, sets = DECISIONS[node.findtext(".//spiff:calledDecisionId", namespaces=NS)]
+            missing |= reads - known
+            post = html.unescape(node.findtext(".//spiff:postScript", namespaces=NS) or "")
+            out = frozenset(run_script(ast.parse(post).body, set(known | sets), missing))
         # a message catch event puts the payload in its messageVariable
         out |= {v.text.strip() for v in node.iterfind(".//spiff:messageVariable", NS) if v.text}
         if record:
             self.note(process, node_id, missing)
         return out
+
+
+def load_decisions(bpmn_dir: Path = ROOT / "bpmn") -> dict[str, tuple[set[str], set[str]]]:
+    """Decision id -> (names its input expressions read, the outputs it sets), from *.dmn."""
+    found = {}
+    for path in sorted(bpmn_dir.glob("*.dmn")):
+        root = etree.parse(str(path)).getroot()
+        dmn = {"dmn": etree.QName(root).namespace}
+        for decision in root.iterfind("dmn:decision", dmn):
+            reads = set().union(*(expression_reads(text) for text in decision.xpath(
+                ".//dmn:inputExpression/dmn:text/text()", namespaces=dmn)))
+            found[decision.get("id")] = (reads, {o.get("name") for o in decision.iterfind(
+                ".//dmn:output", dmn)})
+    return found
+
+
+DECISIONS = load_decisions()
 
 
 def _main_path(process: Process) -> set[str]:

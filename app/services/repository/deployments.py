@@ -20,7 +20,8 @@ from app.services.forms.schema import to_json_schema
 from app.services.identity.access import require_role
 from app.services.runtime.unit_of_work import transaction
 
-DIAGRAM_SUFFIXES = (".bpmn", ".bpmn20.xml")
+#: what a deployment reads from a directory: diagrams and the DMN decision tables they call
+DIAGRAM_SUFFIXES = (".bpmn", ".bpmn20.xml", ".dmn")
 
 
 @dataclass
@@ -70,6 +71,8 @@ def compile_checked(files: dict[str, bytes], forms: dict[str, dict]):
             files, roles=TASK_ROLES, settings={**config["PERIODS"], **config["SCRIPT_LIMITS"]},
             check_form=lambda key: None if key in forms else _form_problem(forms_dir, key),
             max_bytes=config["MAX_DIAGRAM_BYTES"],
+            form_fields=lambda key: _form_fields(forms, forms_dir, key),
+            case_variables=RESERVED_VARIABLES,
         )
     except DeployError as err:
         raise Invalid("the diagrams cannot be deployed",
@@ -78,6 +81,15 @@ def compile_checked(files: dict[str, bytes], forms: dict[str, dict]):
     if any(problems):
         raise Invalid("the diagrams cannot be deployed", [p for p in problems if p])
     return packages
+
+
+def _form_fields(forms: dict[str, dict], forms_dir: str, key: str) -> set[str] | None:
+    """The variables a form sets (its top-level fields); None when it cannot be read."""
+    try:
+        form = forms[key] if key in forms else find_form(forms_dir, key)
+    except FormDefinitionError:
+        return None
+    return set(to_json_schema(form).get("properties", {}))
 
 
 def _reserved_in_start_form(package, forms: dict[str, dict], forms_dir: str) -> dict | None:

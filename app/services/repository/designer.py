@@ -20,7 +20,7 @@ from app.models.types import utcnow
 from app.services.errors import Invalid, NotFound
 from app.services.forms.definition import FormDefinitionError, parse_form
 from app.services.identity.access import require_role
-from app.services.repository import deployments
+from app.services.repository import decision_drafts, deployments
 from app.services.repository.preview import DeployPreview, preview
 from app.services.runtime.unit_of_work import transaction
 
@@ -109,6 +109,9 @@ class DraftView:
     versions: list[int] = field(default_factory=list)
     #: the forms the newest version uses, with those only in the draft.
     form_keys: list[str] = field(default_factory=list)
+    #: the decision tables (DMN files) of the newest version, with those only in the draft
+    tables: list[str] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)  # the ids of their decisions
 
 
 @dataclass
@@ -150,12 +153,15 @@ def open_draft(actor: User, process_id: str) -> DraftView:
     if draft is not None:
         view = _view(draft, versions)
         view.form_keys = sorted(deployed_forms | set(view.forms))
+        view.tables = decision_drafts.table_names(draft, process_id)
+        view.decisions = decision_drafts.decision_ids(draft, process_id)
         return view
     if latest is None:
         raise NotFound(f"process '{process_id}' is not deployed and you have no draft of it")
     filename, xml = _main_file(latest, process_id)
     return DraftView(process_id, filename, xml, latest.version, None, {}, versions,
-                     sorted(deployed_forms))
+                     sorted(deployed_forms), decision_drafts.table_names(None, process_id),
+                     decision_drafts.decision_ids(None, process_id))
 
 
 def new_draft(actor: User, process_id: str, name: str) -> DraftView:
@@ -185,7 +191,7 @@ def save_draft(actor: User, process_id: str, xml: str) -> DraftView:
     """Store the diagram as the actor's draft of the process (nothing is checked but size)."""
     require_role(actor, "designer")
     with transaction():
-        draft = _store(actor, process_id, xml)
+        draft = store_draft(actor, process_id, xml)
     return _view(draft, _version_numbers(process_id))
 
 
@@ -201,9 +207,9 @@ def validate_draft(actor: User, process_id: str, xml: str) -> Check:
     """Save the draft, then run every deploy check on it; the problems, element by element."""
     require_role(actor, "designer")
     with transaction():
-        draft = _store(actor, process_id, xml)
+        draft = store_draft(actor, process_id, xml)
     try:
-        processes = deployments.validate(actor, _files(draft), draft.forms or {})
+        processes = deployments.validate(actor, _files(draft), decision_drafts.forms_of(draft))
     except Invalid as err:
         return Check(False, [], _problems(err), draft.updated_at)
     return Check(True, processes, [], draft.updated_at)
@@ -213,9 +219,9 @@ def preview_draft(actor: User, process_id: str, xml: str) -> tuple[Check, list[D
     """Save the draft and say what deploying it would change (nothing when it has problems)."""
     require_role(actor, "designer")
     with transaction():
-        draft = _store(actor, process_id, xml)
+        draft = store_draft(actor, process_id, xml)
     try:
-        previews = preview(actor, _files(draft), draft.forms or {})
+        previews = preview(actor, _files(draft), decision_drafts.forms_of(draft))
     except Invalid as err:
         return Check(False, [], _problems(err), draft.updated_at), []
     return Check(True, [p.process_id for p in previews], [], draft.updated_at), previews
@@ -228,7 +234,7 @@ def deploy_draft(actor: User, process_id: str, xml: str) -> list[deployments.Dep
     """
     require_role(actor, "designer")
     with transaction():
-        draft = _store(actor, process_id, xml)
+        draft = store_draft(actor, process_id, xml)
     if not re.search(_PROCESS_TAG.format(re.escape(process_id)), draft.xml):
         raise Invalid("the diagrams cannot be deployed", [{
             "message": f"the diagram has no process with the id '{process_id}'; keep the "
@@ -236,7 +242,7 @@ def deploy_draft(actor: User, process_id: str, xml: str) -> list[deployments.Dep
             "element_id": None, "line": None}])
     try:
         with transaction():
-            deployed = deployments.deploy(actor, _files(draft), draft.forms or {})
+            deployed = deployments.deploy(actor, _files(draft), decision_drafts.forms_of(draft))
             db.session.execute(delete(DiagramDraft).where(DiagramDraft.id == draft.id))
     except Invalid as err:
         raise Invalid(err.message, _problems(err)) from None
@@ -285,10 +291,22 @@ def save_form(actor: User, process_id: str, key: str, text: str) -> dict[str, An
     with transaction():
         draft = _draft(actor, process_id)
         if draft is None:
-            draft = _store(actor, process_id, open_draft(actor, process_id).xml)
+            draft = store_draft(actor, process_id, open_draft(actor, process_id).xml)
         draft.forms = {**(draft.forms or {}), key: form}
         draft.updated_at = utcnow()
     return form
+
+
+def save_table(actor: User, process_id: str, filename: str, xml: str) -> DiagramDraft:
+    """Check a decision table (`decision_drafts.check_table`) and keep it in the actor's
+    draft; it deploys with the diagram."""
+    require_role(actor, "designer")
+    decision_drafts.check_table(filename, xml)
+    with transaction():
+        draft = _draft(actor, process_id) or store_draft(
+            actor, process_id, open_draft(actor, process_id).xml)
+        decision_drafts.put_table(draft, filename, xml)
+    return draft
 
 
 def _check_key(key: str) -> None:
@@ -309,7 +327,8 @@ def _pretty(form: dict[str, Any]) -> str:
     return json.dumps(form, indent=2, ensure_ascii=False)
 
 
-def _store(actor: User, process_id: str, xml: str) -> DiagramDraft:
+def store_draft(actor: User, process_id: str, xml: str) -> DiagramDraft:
+    """The actor's draft holding this diagram, made from the newest version if need be."""
     if not isinstance(xml, str) or not xml.strip():
         raise Invalid("the draft is empty", {"xml": ["The diagram is empty."]})
     limit = current_app.config["MAX_DIAGRAM_BYTES"]
@@ -332,12 +351,14 @@ def _store(actor: User, process_id: str, xml: str) -> DiagramDraft:
 
 
 def _files(draft: DiagramDraft) -> dict[str, bytes]:
-    """The draft's diagram with the other files its newest version deployed (called
-    processes), so a deployment of the draft is complete."""
+    """The draft's diagram and tables with the other files its newest version deployed
+    (called processes, decision tables), so a deployment of the draft is complete."""
     files: dict[str, bytes] = {}
     if draft.base_version is not None:
         latest = deployments.latest_version(draft.process_id)
         files = {name: text.encode("utf-8") for name, text in latest.files.items()}
+    files.update({name: xml.encode("utf-8")
+                  for name, xml in decision_drafts.tables_of(draft).items()})
     files[draft.filename] = draft.xml.encode("utf-8")
     return files
 
@@ -372,4 +393,4 @@ def _main_file(version: ProcessVersion, process_id: str) -> tuple[str, str]:
 
 def _view(draft: DiagramDraft, versions: list[int]) -> DraftView:
     return DraftView(draft.process_id, draft.filename, draft.xml, draft.base_version,
-                     draft.updated_at, dict(draft.forms or {}), versions)
+                     draft.updated_at, decision_drafts.forms_of(draft), versions)

@@ -1,5 +1,6 @@
 /* The process designer page: the bpmn-js modeler, a small properties panel for what SafePort
-   reads (names, lanes as roles, user task formKey/dueIn/priority, timers, conditions, scripts),
+   reads (names, lanes as roles, user task formKey/dueIn/priority, a business rule task's
+   calledDecisionId, timers, conditions, scripts),
    and the Save draft / Validate / Deploy / Download buttons. No inline scripts (CSP). */
 (function () {
   "use strict";
@@ -130,6 +131,31 @@
     modeler.get("eventBus").fire("elements.changed", { elements: [element] });
   }
 
+  /* a business rule task's spiffworkflow:calledDecisionId (the DMN decision it runs) */
+  function calledDecision(bo) {
+    var values = bo.extensionElements && bo.extensionElements.get("values") || [];
+    return values.filter(function (v) { return v.$type === "spiffworkflow:calledDecisionId"; })[0];
+  }
+
+  function setCalledDecision(element, value) {
+    var bo = element.businessObject;
+    var moddle = modeler.get("moddle");
+    var ext = bo.extensionElements;
+    if (!ext) {
+      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      ext.$parent = bo;
+      modeler.get("modeling").updateModdleProperties(element, bo, { extensionElements: ext });
+    }
+    var existing = calledDecision(bo);
+    if (existing) { ext.get("values").splice(ext.get("values").indexOf(existing), 1); }
+    if (value) {
+      var called = moddle.createAny("spiffworkflow:calledDecisionId", SPIFF, { $body: value.trim() });
+      called.$parent = ext;
+      ext.get("values").unshift(called);
+    }
+    modeler.get("eventBus").fire("elements.changed", { elements: [element] });
+  }
+
   /* ---- the properties panel ---- */
 
   function field(label, id, value, onChange, options) {
@@ -247,6 +273,13 @@
             ? moddle.create("bpmn:FormalExpression", { body: value }) : undefined });
         }, { multiline: true, rows: 2, help: "Python, e.g. decision == \"accept\"." }));
     }
+    if (bo.$type === "bpmn:BusinessRuleTask") {
+      var called = calledDecision(bo);
+      panel.appendChild(field("Decision (calledDecisionId)", "prop-calledDecisionId",
+        called ? called.$body : "", function (value) { setCalledDecision(element, value); },
+        { list: "decisions", help: "The id of a decision in a DMN file of this process " +
+          "(its tables are listed below the diagram); its outputs become task variables." }));
+    }
     if (bo.$type === "bpmn:ScriptTask") {
       panel.appendChild(field("Script", "prop-script", bo.script,
         function (value) { modeling.updateProperties(element, { script: value || undefined }); },
@@ -263,6 +296,14 @@
       list.appendChild(option);
     });
     document.body.appendChild(list);
+    var decisions = document.createElement("datalist");
+    decisions.id = "decisions";
+    (container.dataset.decisions || "").split(",").filter(Boolean).forEach(function (id) {
+      var option = document.createElement("option");
+      option.value = id;
+      decisions.appendChild(option);
+    });
+    document.body.appendChild(decisions);
   }
 
   /* ---- buttons ---- */
