@@ -181,3 +181,20 @@ def test_scheduler_times_are_formatted(world, client, sign_in):
     row = page.split("vm:4242")[1].split("</tr>")[0]
     assert row.count("2 Dec 2026, 06:03 UTC") == 3
     assert 'class="table-scroll"' in page
+
+
+def test_the_inbox_says_how_far_a_due_date_is(world, client, sign_in):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.models import HumanTask
+    from app.models.types import utcnow
+
+    task = db.session.scalar(select(HumanTask).where(HumanTask.state == "ready")
+                             .order_by(HumanTask.id).limit(1))
+    task.due_at = utcnow() - timedelta(days=2, hours=1)
+    db.session.commit()
+    sign_in("cw")
+    text = _visible(client.get("/inbox?view=case_worker").text)
+    assert "overdue by 2 days" in text
