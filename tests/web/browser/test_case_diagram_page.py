@@ -86,3 +86,22 @@ def test_on_a_phone_the_diagram_keeps_a_readable_scale(staged, new_page):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # the diagram scrolls inside its box, not the page
     assert page.errors == []
+
+
+def test_a_diagram_deployed_without_layout_is_drawn_on_the_case_page(make_user, new_page):
+    """two_lanes.bpmn has no BPMN DI: deploying draws it, so its case shows the steps."""
+    assert b"BPMNShape" not in bpmn("two_lanes.bpmn")
+    acme = Company(legal_name="Acme Imports", entity_type="importer")
+    db.session.add(acme)
+    db.session.commit()
+    cw = make_user("cw", "case_worker")
+    deployments.deploy(None, {"two_lanes.bpmn": bpmn("two_lanes.bpmn")})
+    case = cases.start_case(cw, company_id=acme.id, process_id="two_lanes")
+    page = new_page(1440)
+    sign_in(page, "cw")
+    page.goto(f"/cases/{case.id}")
+    diagram = page.locator("#diagram")
+    expect(diagram).to_have_attribute("data-rendered", "true")
+    expect(diagram.locator('[data-element-id="review"].state-active')).to_have_count(1)
+    expect(diagram.locator(".djs-label", has_text="Answer questions")).to_be_visible()
+    assert page.errors == []
