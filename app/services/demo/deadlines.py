@@ -26,12 +26,16 @@ from app.models import (
     CorrectiveAction,
     HumanTask,
     ReminderSent,
-    User,
 )
 from app.models.enums import AuditKind, CaseStatus, TaskState
 from app.models.types import utcnow
 from app.services.jobs import notifications
-from app.services.jobs.action_deadlines import ACCEPTED, auditor_of, due_instant
+from app.services.jobs.action_deadlines import (
+    ACCEPTED,
+    auditor_of,
+    company_users,
+    due_instant,
+)
 from app.services.jobs.reminders import OVERDUE, Lead, lead_times
 from app.services.runtime.unit_of_work import transaction
 
@@ -109,13 +113,13 @@ def _task_event(task: HumanTask, label: str, at: datetime) -> None:
 
 def _action_event(action: CorrectiveAction, case: Case, label: str, at: datetime) -> None:
     if label == OVERDUE:
-        people = _company_users("applicant", case.company_id)
+        people = company_users("applicant", case.company_id)
         auditor = auditor_of(case.id)
         if auditor is not None and auditor not in people:
             people.append(auditor)
         kind = AuditKind.CORRECTIVE_ACTION_OVERDUE
     else:
-        people, kind = _company_users("supplier", case.supplier_id), AuditKind.REMINDER_SENT
+        people, kind = company_users("supplier", case.supplier_id), AuditKind.REMINDER_SENT
     details = {"action_id": action.id, "finding_no": action.finding_no,
                "criterion_id": action.criterion_id,
                "recipients": [p.username for p in people], "seeded": True}
@@ -124,11 +128,3 @@ def _action_event(action: CorrectiveAction, case: Case, label: str, at: datetime
     else:
         details["due_date"] = action.due_date.isoformat()
     db.session.add(AuditEvent(kind=kind.value, case_id=case.id, at=at, details=details))
-
-
-def _company_users(role: str, company_id: int | None) -> list[User]:
-    if company_id is None:
-        return []
-    return list(db.session.scalars(select(User).where(
-        User.active.is_(True), User.role == role, User.company_id == company_id)
-        .order_by(User.id)))

@@ -144,7 +144,8 @@ def _send(people: list[User], kind: str, template: str, action: CorrectiveAction
         notifications.notify(person, kind, subject, case_id=case.id, email_body=body)
 
 
-def _company_users(role: str, company_id: int | None) -> list[User]:
+def company_users(role: str, company_id: int | None) -> list[User]:
+    """The active users of a role bound to a company (none for no company)."""
     if company_id is None:
         return []
     return list(db.session.scalars(select(User).where(
@@ -164,7 +165,7 @@ def auditor_of(case_id: int) -> User | None:
 
 
 def _remind(action: CorrectiveAction, case: Case, label: str) -> None:
-    people = _company_users("supplier", case.supplier_id)
+    people = company_users("supplier", case.supplier_id)
     _send(people, "corrective_action_reminder", "corrective_action_reminder", action, case)
     audit.record(AuditKind.REMINDER_SENT, case_id=case.id, action_id=action.id,
                  finding_no=action.finding_no, lead=label,
@@ -172,7 +173,7 @@ def _remind(action: CorrectiveAction, case: Case, label: str) -> None:
 
 
 def _escalate(action: CorrectiveAction, case: Case) -> None:
-    people = {p.id: p for p in _company_users("applicant", case.company_id)}
+    people = {p.id: p for p in company_users("applicant", case.company_id)}
     auditor = auditor_of(case.id)
     if auditor is not None:
         people.setdefault(auditor.id, auditor)
