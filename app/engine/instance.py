@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -30,6 +29,7 @@ from app.engine.sandbox import (
 )
 from app.engine.serializer import SPECS, SpecCache, dump_state, load_state
 from app.engine.specs import form_key_of, task_properties
+from app.engine.stages import current_stage
 from app.engine.timers import due_from_value, fire_instant
 
 #: Checks an emitted effect (kind, values); raises ValueError when it is not acceptable.
@@ -218,17 +218,7 @@ class Instance:
 
     def current_stage(self) -> str | None:
         """The name of the top-level element the instance is in (call activity or task)."""
-        active = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-        candidates = [t for t in self.workflow.tasks.values()
-                      if t.state & active and t.task_spec.bpmn_id]
-        for task in candidates:
-            spec = task.task_spec
-            if isinstance(spec, SubWorkflowTask) or spec.manual or task.state & TaskState.ERROR:
-                return spec.bpmn_name or spec.bpmn_id
-        for task in candidates:
-            if task.state & TaskState.WAITING:
-                return task.task_spec.bpmn_name or task.task_spec.bpmn_id
-        return None
+        return current_stage(self.workflow)
 
     def ready_human_tasks(self) -> list[HumanTaskInfo]:
         """Every user (or manual) task now waiting for a person."""

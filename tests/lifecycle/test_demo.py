@@ -150,6 +150,9 @@ def test_demo_members_wait_at_the_annual_review_revalidation_and_appeal(staff, l
     assert sorted(t.bpmn_id for t, _c, _r in appeals) == [
         "appeal_decision", "appeal_request", "appeal_request"]
     assert all(r.status == "suspended" and t.due_at > now for t, _c, r in appeals)
+    # the appeal runs inside the suspension stage, while the year's review window waits: the
+    # case is at the stage where a person has work, not at the waiting timer
+    assert {c.current_stage for _t, c, _r in appeals} == {"Suspension review"}
     assert {t.role for t, _c, _r in appeals} == {"applicant", "specialist"}
     # the applicant of another company sees none of it; the specialist's queue has the ruling
     specialist = login("specialist", "safeport")

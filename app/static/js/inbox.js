@@ -66,9 +66,11 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (!results() || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (!document.getElementById("q") || event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (typing(event.target) || document.querySelector("dialog[open]")) { return; }
-    var row = currentRow();
+    /* "/" and "?" work while a poll is swapping the list; the row keys need the list */
+    if (!results() && event.key !== "/" && event.key !== "?") { return; }
+    var row = results() ? currentRow() : null;
     switch (event.key) {
       case "j": move(1); break;
       case "k": move(-1); break;
