@@ -12,6 +12,8 @@ def current_stage(workflow) -> str | None:
                   if t.state & _ACTIVE and t.task_spec.bpmn_id]
     stages = [t for t in candidates if isinstance(t.task_spec, SubWorkflowTask)
               or t.task_spec.manual or t.state & TaskState.ERROR]
+    if len(stages) == 1:
+        return stages[0].task_spec.bpmn_name or stages[0].task_spec.bpmn_id
     if stages:
         # two stages at once (a suspension review while the year's window timer waits): the
         # one where a person has work is the one the case is at

@@ -593,6 +593,21 @@ def test_a_layout_only_change_keeps_the_version_and_its_new_drawing(staff):
     assert renamed["created"] is True and renamed["version"]["version"] == 2
 
 
+
+def test_a_copy_without_drawing_leaves_the_drawing_as_it_is(staff):
+    """The same process sent again without BPMN DI (an export) behaves the same and is drawn
+    automatically; the version keeps the designer's drawing, not the automatic one."""
+    designer = staff["designer"]
+    drawn = bpmn("web_review.bpmn")
+    first = deploy_xml(designer, drawn, "web_review.bpmn").get_json()["processes"][0]
+    bare = re.sub(rb"<bpmndi:BPMNDiagram.*</bpmndi:BPMNDiagram>", b"", drawn, flags=re.S)
+    assert b"BPMNShape" not in bare
+    again = deploy_xml(designer, bare, "web_review.bpmn").get_json()["processes"][0]
+    assert (again["created"], again["layout_updated"]) == (False, False)
+    stored = db.session.get(ProcessVersion, first["version"]["id"])
+    db.session.refresh(stored)
+    assert stored.files["web_review.bpmn"].encode() == drawn
+
 def test_two_files_of_the_same_name_in_one_deployment_are_refused(staff):
     boundary, body = encode_multipart(MultiDict([
         ("files", FileStorage(BytesIO(bpmn(name)), filename="process.bpmn",

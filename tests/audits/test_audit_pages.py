@@ -51,6 +51,7 @@ def test_the_case_worker_picks_the_auditor_from_a_list(audit_world, web_as):
     self_assessed(w, case_id)
     task_id = open_tasks(w.cw, case_id)["schedule_audit"]["id"]
     page = web_as("cw").get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert '<label for="f-auditor">Auditor <span class="req" aria-hidden="true">*</span>' in page
     picker = page[page.index('<select id="f-auditor"'):]
     picker = picker[:picker.index("</select>")]
     assert 'value="ana"' in picker and 'value="bruno"' in picker

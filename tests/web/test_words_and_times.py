@@ -3,10 +3,13 @@ zone shown, the profile page that sets them, SafePort credited for what the engi
 pages in plain words, the favicon, the scheduler's times."""
 import re
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Company
+from app.models import Company, HumanTask
+from app.models.types import utcnow
 from app.services.repository import deployments
 from app.services.runtime import cases
 from app.services.runtime.timers import fire_due_timers
@@ -184,13 +187,6 @@ def test_scheduler_times_are_formatted(world, client, sign_in):
 
 
 def test_the_inbox_says_how_far_a_due_date_is(world, client, sign_in):
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from app.models import HumanTask
-    from app.models.types import utcnow
-
     task = db.session.scalar(select(HumanTask).where(HumanTask.state == "ready")
                              .order_by(HumanTask.id).limit(1))
     task.due_at = utcnow() - timedelta(days=2, hours=1)

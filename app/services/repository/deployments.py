@@ -116,7 +116,7 @@ def deploy(actor: User | None, files: dict[str, bytes],
     given = forms or {}
     packages = compile_checked(files, given)
     with transaction():
-        return [_store(package, given, actor) for package in packages]
+        return [_store(package, given, actor, files) for package in packages]
 
 
 def forms_for(package, given: dict[str, dict]) -> dict[str, dict]:
@@ -126,7 +126,8 @@ def forms_for(package, given: dict[str, dict]) -> dict[str, dict]:
             for key in package.form_keys}
 
 
-def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
+def _store(package, given: dict[str, dict], actor: User | None,
+           sent: dict[str, bytes]) -> Deployed:
     """Store one compiled process as a new version, unless its content is the latest's."""
     forms = forms_for(package, given)
     content_hash = package.content_hash(forms)
@@ -139,12 +140,13 @@ def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
     model.name = package.name
     latest = _latest(model.id)
     if latest is not None and same_behaviour(latest, package, forms, content_hash):
-        if latest.files == package.files:
+        drawing = drawing_to_keep(latest, package, sent)
+        if latest.files == drawing:
             return Deployed(latest, False)
-        latest.files = package.files  # the same behaviour, drawn anew: keep the drawing
+        latest.files = drawing  # the same behaviour, drawn anew: keep the drawing
         audit.record(AuditKind.DEPLOYMENT, actor=actor, process_id=package.process_id,
                      version=latest.version, content_hash=latest.content_hash,
-                     files=sorted(package.files), layout_only=True)
+                     files=sorted(drawing), layout_only=True)
         return Deployed(latest, False, layout_updated=True)
     version = ProcessVersion(
         process_model=model, version=(latest.version + 1) if latest else 1,
@@ -159,6 +161,18 @@ def _store(package, given: dict[str, dict], actor: User | None) -> Deployed:
                  version=version.version, content_hash=content_hash,
                  files=sorted(package.files))
     return Deployed(version, True)
+
+
+def drawing_to_keep(latest: ProcessVersion, package, sent: dict[str, bytes]) -> dict[str, str]:
+    """The files to keep on `latest` when `package` behaves the same: the designer's new
+    drawing, but not a layout SafePort generated for a file sent without one (the latest's
+    own drawing is better than an automatic one)."""
+    def drawn_here(name: str) -> bool:
+        given = sent.get(name)
+        text = given.decode("utf-8", "replace") if isinstance(given, bytes) else given
+        return text is not None and text != package.files[name]
+    return {name: latest.files[name] if drawn_here(name) and name in latest.files else text
+            for name, text in package.files.items()}
 
 
 def same_behaviour(latest: ProcessVersion, package, forms: dict, content_hash: str) -> bool:

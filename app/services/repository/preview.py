@@ -37,11 +37,11 @@ def preview(actor: User, files: dict[str, bytes],
     with every problem, exactly as deploy would."""
     require_role(actor, "designer")
     given = forms or {}
-    return [_preview(package, deployments.forms_for(package, given))
+    return [_preview(package, deployments.forms_for(package, given), files)
             for package in deployments.compile_checked(files, given)]
 
 
-def _preview(package, forms: dict[str, dict]) -> DeployPreview:
+def _preview(package, forms: dict[str, dict], sent: dict[str, bytes]) -> DeployPreview:
     latest = db.session.scalar(
         select(ProcessVersion).join(ProcessModel)
         .where(ProcessModel.process_id == package.process_id)
@@ -59,6 +59,7 @@ def _preview(package, forms: dict[str, dict]) -> DeployPreview:
     changes = asdict(compare_versions(version_ref(latest.id), draft))
     changes["forms_changed"] = sorted(k for k in set(forms) | set(latest.forms or {})
                                       if forms.get(k) != (latest.forms or {}).get(k))
+    redrawn = latest.files != deployments.drawing_to_keep(latest, package, sent)
     return DeployPreview(package.process_id, None if same else latest.version + 1,
-                         latest.version, layout_only=same and latest.files != package.files,
+                         latest.version, layout_only=same and redrawn,
                          changes=changes, running=running)

@@ -101,15 +101,22 @@
     return found ? found.value || "" : "";
   }
 
-  function setSpiff(element, name, value) {
+  /* the element's bpmn:extensionElements, created (as a modeling command) when it has none */
+  function extensionElements(element) {
     var bo = element.businessObject;
-    var moddle = modeler.get("moddle");
     var ext = bo.extensionElements;
     if (!ext) {
-      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      ext = modeler.get("moddle").create("bpmn:ExtensionElements", { values: [] });
       ext.$parent = bo;
       modeler.get("modeling").updateModdleProperties(element, bo, { extensionElements: ext });
     }
+    return ext;
+  }
+
+  function setSpiff(element, name, value) {
+    var bo = element.businessObject;
+    var moddle = modeler.get("moddle");
+    var ext = extensionElements(element);
     var props = spiffProperties(bo);
     if (!props) {
       props = moddle.createAny("spiffworkflow:properties", SPIFF, {});
@@ -140,12 +147,7 @@
   function setCalledDecision(element, value) {
     var bo = element.businessObject;
     var moddle = modeler.get("moddle");
-    var ext = bo.extensionElements;
-    if (!ext) {
-      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
-      ext.$parent = bo;
-      modeler.get("modeling").updateModdleProperties(element, bo, { extensionElements: ext });
-    }
+    var ext = extensionElements(element);
     var existing = calledDecision(bo);
     if (existing) { ext.get("values").splice(ext.get("values").indexOf(existing), 1); }
     if (value) {
