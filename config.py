@@ -69,6 +69,9 @@ class Config:
     MAX_DIAGRAM_BYTES = int(os.environ.get("SAFEPORT_MAX_DIAGRAM_BYTES", 2 * 1024 * 1024))
     MAX_CONTENT_LENGTH = int(os.environ.get("SAFEPORT_MAX_REQUEST_BYTES", 16 * 1024 * 1024))
     API_TOKEN_MAX_AGE = int(os.environ.get("SAFEPORT_API_TOKEN_MAX_AGE", 12 * 3600))
+    #: how long a worker may keep the user behind an API token (0: read it on every request);
+    #: any change to a user row drops all of them before this (app/services/identity/user_cache)
+    API_USER_CACHE_SECONDS = int(os.environ.get("SAFEPORT_API_USER_CACHE_SECONDS", 300))
     API_PAGE_SIZE = 50
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -18,6 +18,8 @@ TABLES = {"users", "companies", "process_models", "process_versions", "cases", "
           "saved_filters", "task_drafts", "documents", "comments",
           # the inbox (0011)
           "task_follow_ups",
+          # per-request cost (0012): what workers' caches of token users compare
+          "user_changes",
           # issue 6 (scheduler)
           "email_outbox", "notifications", "reminders_sent", "scheduler_heartbeats",
           # issue 3 (membership lifecycle)

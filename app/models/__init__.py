@@ -23,7 +23,7 @@ from app.models.notification import (
 )
 from app.models.partners import ChecklistItem, CorrectiveAction, SupplierLink
 from app.models.process import ProcessModel, ProcessVersion
-from app.models.user import Company, SignInFailures, User
+from app.models.user import Company, SignInFailures, User, UserChanges
 from app.models.web import Comment, Document, SavedFilter, TaskDraft, TaskFollowUp
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "DiagramDraft",
     # issue 15 (sign-in limits)
     "SignInFailures",
+    "UserChanges",
     # issue 13 (living records)
     "CompanyOfficer", "CompanyRecordVersion",
     # issue 12 (partner audits)

@@ -1,7 +1,7 @@
 """People who use SafePort and the companies they belong to."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -88,6 +88,16 @@ class User(db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+class UserChanges(db.Model):
+    """How many times rows of `users` changed, counted by a trigger (migration 0012), so that
+    every process can tell whether the users it keeps for API tokens are still current."""
+
+    __tablename__ = "user_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class SignInFailures(db.Model):

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 
 from app.services import audit
 from app.services.audits import effects as audit_effects
+from app.services.identity import user_cache
 from app.services.jobs import notifications
 from app.services.membership import records
-from app.services.runtime import effects, persistence, state
+from app.services.runtime import effects, persistence, sessions, state
 from app.services.tasks import inbox
 
 
@@ -32,6 +33,8 @@ def init_app(app: Flask) -> None:
     runtime.on_assigned.append(_tell_assignee)
     audit.init_app(app)
     inbox.init_app(app)
+    sessions.init_app(app)
+    user_cache.listen_for_own_changes()
     if not event.contains(Session, "after_soft_rollback", _forget_unsaved):
         event.listen(Session, "after_soft_rollback", _forget_unsaved)
 

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Company, User
 from app.models.user import COMPANY_ROLES, ROLES
 from app.services.errors import Invalid, Unauthorized
+from app.services.identity import user_cache
 from app.services.identity.access import require_role
 from app.services.runtime.unit_of_work import transaction
 
@@ -55,15 +56,29 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User:
-    """The user a token belongs to, or Unauthorized when invalid or expired."""
+    """The user a token belongs to, or Unauthorized when invalid or expired.
+
+    The user comes from this process's cache while no user row has changed since it was
+    read (`user_cache`), else from the database.
+    """
+    config = current_app.config
     try:
-        data = _tokens().loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
+        data = _tokens().loads(token, max_age=config["API_TOKEN_MAX_AGE"])
     except SignatureExpired:
         raise Unauthorized("the token has expired") from None
     except BadSignature:
         raise Unauthorized("the token is not valid") from None
     uid = data.get("uid")
-    user = db.session.scalar(_USER_BY_ID, {"user_id": uid}) if isinstance(uid, int) else None
+    if not isinstance(uid, int):
+        raise Unauthorized("the token is not valid")
+    seconds = config["API_USER_CACHE_SECONDS"]
+    cache = user_cache.for_current_database() if seconds > 0 else None
+    mark = cache.mark() if cache else None
+    user = cache.user(uid, mark) if cache else None
+    if user is None:
+        user = db.session.scalar(_USER_BY_ID, {"user_id": uid})
+        if user is not None and cache:
+            cache.keep(user, mark, seconds)
     if user is None or not user.active or user.password_hash[-12:] != data.get("pw"):
         raise Unauthorized("the token is not valid")
     return user
