@@ -78,3 +78,13 @@ def test_an_error_rolls_back(app, make_user):
             db.session.execute(select(User.id)).all()
             raise RuntimeError("the view failed")
     assert seen == ["rollback"]
+
+
+def test_a_failed_statement_caught_by_the_view_does_not_break_the_teardown(app, make_user):
+    make_user("carla", "case_worker")
+    with app.app_context():
+        with pytest.raises(Exception):
+            db.session.execute(text("SELECT 1 / 0")).all()
+    # the context ended without raising; the next request's session works
+    with app.app_context():
+        assert db.session.execute(select(User.username)).scalars().all() == ["carla"]

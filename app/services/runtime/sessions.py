@@ -7,6 +7,8 @@ parses and plans its statements again (about 0.4 ms on a task completion). A tra
 only read has nothing to undo, so it ends with COMMIT instead, which keeps them. Anything that
 wrote, failed, or may have (any statement but a SELECT, unflushed changes) still rolls back.
 """
+from contextlib import suppress
+
 from flask import Flask
 from sqlalchemy import event
 
@@ -30,10 +32,11 @@ def _end_read_only(error: BaseException | None) -> None:
         return
     if session.new or session.dirty or session.deleted:
         return
-    if not session.connection().info.get(_WROTE):
-        try:
+    try:
+        if not session.connection().info.get(_WROTE):
             session.commit()
-        except Exception:  # a read-only transaction loses nothing; the teardown rolls back
+    except Exception:  # a failed or broken transaction: roll back, never fail the teardown
+        with suppress(Exception):
             session.rollback()
 
 
