@@ -88,3 +88,23 @@ def test_a_failed_statement_caught_by_the_view_does_not_break_the_teardown(app, 
     # the context ended without raising; the next request's session works
     with app.app_context():
         assert db.session.execute(select(User.username)).scalars().all() == ["carla"]
+
+
+def test_a_request_that_ran_no_sql_takes_no_connection_at_its_end(app, make_user, login):
+    make_user("sam", "specialist")
+    api = login("sam")
+    with app.app_context():
+        assert api.get("/api/v1/tasks").status_code == 200  # the process now keeps sam
+    checkouts = []
+
+    def on_checkout(*_args):
+        checkouts.append(1)
+
+    event.listen(db.engine.pool, "checkout", on_checkout)
+    try:
+        with endings() as seen:
+            with app.app_context():  # case workers only: refused before any SQL
+                assert api.post("/api/v1/tasks/1/assign", {"username": "sam"}).status_code == 403
+    finally:
+        event.remove(db.engine.pool, "checkout", on_checkout)
+    assert seen == [] and checkouts == []
