@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.server_process import (
@@ -108,4 +109,22 @@ def test_production_command_serves_a_case_end_to_end_with_two_workers(server):
     kinds = [event["kind"] for event in events]
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
     assert kinds.count("task_completed") == 3
+    assert " 500 " not in server.output()
+
+
+def test_a_user_disabled_elsewhere_is_refused_by_every_worker(server):
+    """Both workers keep the token's user (app/services/identity/user_cache.py); a change
+    committed by another process reaches both through the trigger's NOTIFY."""
+    api = server.base + "/api/v1"
+    cw, _applicant, _company_id = _setup_people(server, _token(server, "admin", ADMIN_PASSWORD))
+    for _ in range(20):  # every request on a new connection: both workers serve some
+        assert call("GET", api + "/tasks", cw)[0] == 200
+    engine = create_engine(_prod_database_url())
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE users SET active = false WHERE username = 'cw'"))
+    finally:
+        engine.dispose()
+
+    assert [call("GET", api + "/tasks", cw)[0] for _ in range(20)] == [401] * 20
     assert " 500 " not in server.output()
