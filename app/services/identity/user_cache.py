@@ -81,15 +81,19 @@ class UserCache:
         with self._lock:
             return self._generation if self._listening() else None
 
-    def user(self, user_id: int, mark: Any) -> User | None:
-        """The cached user, attached to the session without a read; None if not cached."""
+    def user(self, user_id: int, mark: Any, password_tail: str) -> User | None:
+        """The cached user, attached to the session without a read; None if not cached, or
+        if the entry would refuse the token (a refusal is always decided on the row itself)."""
         entry = self._entries.get(user_id)
         if mark is None or entry is None or entry.mark != mark or entry.expires < time.monotonic():
+            return None
+        values = entry.values
+        if not values["active"] or values["password_hash"][-12:] != password_tail:
             return None
         key = db.session.identity_key(User, user_id)
         if key in db.session.identity_map:
             return None  # the session holds its own copy: read it as it is now
-        user = User(**entry.values)
+        user = User(**values)
         make_transient_to_detached(user)
         db.session.add(user)
         return user

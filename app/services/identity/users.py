@@ -74,7 +74,7 @@ def user_for_token(token: str) -> User:
     seconds = config["API_USER_CACHE_SECONDS"]
     cache = user_cache.for_current_database() if seconds > 0 else None
     mark = cache.mark() if cache else None
-    user = cache.user(uid, mark) if cache else None
+    user = cache.user(uid, mark, data.get("pw")) if cache else None
     if user is None:
         user = db.session.scalar(_USER_BY_ID, {"user_id": uid})
         if user is not None and cache:
