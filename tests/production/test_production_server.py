@@ -119,7 +119,7 @@ def test_a_user_disabled_elsewhere_is_refused_by_every_worker(server):
     cw, _applicant, _company_id = _setup_people(server, _token(server, "admin", ADMIN_PASSWORD))
     for _ in range(20):  # every request on a new connection: both workers serve some
         assert call("GET", api + "/tasks", cw)[0] == 200
-    engine = create_engine(_prod_database_url())
+    engine = create_engine(make_url(_prod_database_url()).set(drivername="postgresql+psycopg"))
     try:
         with engine.begin() as conn:
             conn.execute(text("UPDATE users SET active = false WHERE username = 'cw'"))

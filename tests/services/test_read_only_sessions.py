@@ -94,8 +94,9 @@ def test_a_failed_statement_caught_by_the_view_does_not_break_the_teardown(app, 
 def test_a_request_that_ran_no_sql_takes_no_connection_at_its_end(app, make_user, login):
     make_user("sam", "specialist")
     api = login("sam")
-    with app.app_context():
-        assert api.get("/api/v1/tasks").status_code == 200  # the process now keeps sam
+    for _ in range(3):  # the first after a pause only wakes the LISTEN heartbeat
+        with app.app_context():
+            assert api.get("/api/v1/tasks").status_code == 200  # the process now keeps sam
     checkouts = []
 
     def on_checkout(*_args):

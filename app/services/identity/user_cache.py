@@ -40,6 +40,8 @@ from app.models import User
 log = logging.getLogger(__name__)
 
 CHANNEL = "safeport_users"
+#: how the LISTEN connection shows in pg_stat_activity
+APPLICATION_NAME = "safeport-user-cache"
 #: how long to wait before connecting again after the LISTEN connection failed
 RETRY_SECONDS = 5.0
 #: how often the LISTEN connection is asked to answer, and how long without an answer makes
@@ -162,7 +164,8 @@ class UserCache:
         import psycopg
 
         try:
-            conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=2)
+            conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=2,
+                                   application_name=APPLICATION_NAME)
             conn.execute(f"LISTEN {CHANNEL}")
         except psycopg.Error as err:
             log.warning("user cache: cannot LISTEN (%s); reading users meanwhile", err)
