@@ -20,7 +20,7 @@ _CONNECTION = "safeport_connection"  # session.info: the connection its transact
 
 
 def _note_statement(conn, _cursor, statement: str, _params, _context, _many) -> None:
-    if not statement.lstrip()[:6].upper() == "SELECT":
+    if statement.lstrip()[:6].upper() != "SELECT":
         conn.info[_WROTE] = True
 
 
