@@ -143,11 +143,6 @@ def _unexpected(err: BaseException):
                 {"Content-Type": "text/plain; charset=utf-8"})
 
 
-def _add_request_id(response):
-    response.headers[REQUEST_ID_HEADER] = request_id()
-    return response
-
-
 def _too_large(_err: RequestEntityTooLarge):
     if is_api_request():
         return json_error("too_large", "the request is larger than the server accepts", [], 413)
@@ -173,4 +168,3 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(TooManyRequests, _too_many_requests)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
-    app.after_request(_add_request_id)

@@ -3,9 +3,11 @@
 - `config_for(env)`: the config class `SAFEPORT_ENV` names (unset: `config.Config`).
 - `check_settings(config)`: refuses to start when a period setting does not parse (in every
   environment), or without a real `SECRET_KEY` where the config requires one (production).
-- `init_app(app)`: `Strict-Transport-Security` when `HSTS_SECONDS` is set (production), and
-  `Cache-Control: no-store` on every answer to a signed-in user (web session or bearer token)
-  and on the token answer itself, so no proxy or browser cache keeps case data.
+- `init_app(app)`: the headers of every answer, in one hook: its request id, the browser
+  security headers (a Content-Security-Policy on pages), `Strict-Transport-Security` when
+  `HSTS_SECONDS` is set (production), and `Cache-Control: no-store` on every answer to a
+  signed-in user (web session or bearer token) and on the token answer itself, so no proxy or
+  browser cache keeps case data.
 """
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +17,7 @@ from flask import Flask, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.engine.bounds import Limits
+from app.errors import REQUEST_ID_HEADER, request_id
 
 ENVIRONMENTS = {"": "config.Config", "development": "config.DevelopmentConfig",
                 "production": "config.ProductionConfig"}
@@ -24,6 +27,13 @@ DEV_SECRET_KEY = "dev-only-change-me"
 DURATION_LISTS = {"SAFEPORT_REMINDER_LEAD_TIMES"}
 #: endpoints whose answers are never signed-in pages even with a session cookie.
 _CACHEABLE_ENDPOINTS = {"static", "healthz"}
+#: sent with every answer unless the view set its own
+SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                    ("Referrer-Policy", "same-origin"))
+#: sent with every page (text/html)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
 
 
 class ConfigError(RuntimeError):
@@ -89,10 +99,18 @@ def init_app(app: Flask) -> None:
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    defaults = list(SECURITY_HEADERS)
+    if hsts > 0:
+        defaults.append(("Strict-Transport-Security", f"max-age={hsts}"))
+
     @app.after_request
-    def _hardening_headers(response):
-        if hsts > 0:
-            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
+    def _response_headers(response):
+        headers = response.headers
+        present = {key.lower() for key in headers.keys()}
+        headers.extend([(key, value) for key, value in defaults if key.lower() not in present])
+        if response.mimetype == "text/html" and "content-security-policy" not in present:
+            headers.add("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if _signed_in():
-            response.headers["Cache-Control"] = "no-store"
+            headers["Cache-Control"] = "no-store"
+        headers[REQUEST_ID_HEADER] = request_id()
         return response

@@ -22,7 +22,7 @@ from app.web import (
     profile,
     tasks,
 )
-from app.web.session import login_manager
+from app.web.session import CookieSessionInterface, login_manager
 
 csrf = CSRFProtect()
 
@@ -30,6 +30,7 @@ csrf = CSRFProtect()
 def init_app(app: Flask, *, csrf_exempt: tuple[Blueprint, ...] = ()) -> None:
     """Bind Flask-Login and CSRF protection (bearer-token blueprints exempt: no cookies,
     nothing to forge), and register the web blueprints."""
+    app.session_interface = CookieSessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
@@ -51,18 +52,6 @@ def init_app(app: Flask, *, csrf_exempt: tuple[Blueprint, ...] = ()) -> None:
         # each request must still read its own session.
         g.pop("_login_user", None)
         g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's cache
-
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
-        return response
 
     @app.context_processor
     def _globals():

@@ -275,3 +275,24 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_budget(database_url, pre
                                headers={"X-Forwarded-For": address}).status_code
         assert [attempt("192.0.2.1") for _ in range(3)] == [401, 401, 429]
         assert attempt("192.0.2.2") == (401 if separate else 429)
+
+
+def test_limits_on_every_request_still_apply_when_configured(database_url):
+    """The per-request check is skipped only while no app-wide limit exists: a configured
+    RATELIMIT_DEFAULT limits any endpoint."""
+    with workers(database_url, count=1, RATELIMIT_ENABLED=True,
+                 RATELIMIT_DEFAULT="2 per minute") as (client,):
+        statuses = [client.get("/healthz").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_without_app_wide_limits_other_endpoints_are_not_limited(database_url, make_user,
+                                                                 prefix):
+    with workers(database_url, count=1, **limited(prefix, limit="1 per minute")) as (client,):
+        make_user("limits_free", "case_worker")
+        answer = token(client, "limits_free")
+        assert answer.status_code == 200
+        headers = {"Authorization": f"Bearer {answer.get_json()['token']}"}
+        assert [client.get("/api/v1/cases", headers=headers).status_code
+                for _ in range(5)] == [200] * 5
+        assert token(client, "limits_free").status_code == 429  # the sign-in limit holds

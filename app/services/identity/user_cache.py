@@ -54,7 +54,7 @@ _CHANGED = "safeport_users_changed"  # session.info: this transaction changed a 
 
 @dataclass(frozen=True)
 class _Entry:
-    values: dict[str, Any]
+    user: User  # detached, never in a session: each request merges a copy of it
     mark: Any
     expires: float
 
@@ -89,26 +89,23 @@ class UserCache:
         entry = self._entries.get(user_id)
         if mark is None or entry is None or entry.mark != mark or entry.expires < time.monotonic():
             return None
-        values = entry.values
-        if not values["active"] or values["password_hash"][-12:] != password_tail:
+        kept = entry.user
+        if not kept.active or kept.password_hash[-12:] != password_tail:
             return None
-        key = db.session.identity_key(User, user_id)
-        if key in db.session.identity_map:
+        if db.session.identity_key(User, user_id) in db.session.identity_map:
             return None  # the session holds its own copy: read it as it is now
-        user = User(**values)
-        make_transient_to_detached(user)
-        db.session.add(user)
-        return user
+        return db.session.merge(kept, load=False)
 
     def keep(self, user: User, mark: Any, seconds: float) -> None:
         """Remember `user`, read after `mark` was taken, unless a change came in meanwhile."""
         if mark is None or seconds <= 0:
             return
-        values = {key: getattr(user, key) for key in _COLUMNS}
+        kept = User(**{key: getattr(user, key) for key in _COLUMNS})
+        make_transient_to_detached(kept)
         with self._lock:
             if self.postgres and not (self._listening() and self._generation == mark):
                 return
-            self._entries[user.id] = _Entry(values, mark, time.monotonic() + seconds)
+            self._entries[user.id] = _Entry(kept, mark, time.monotonic() + seconds)
 
     def forget(self) -> None:
         """Drop every entry (a user row changed)."""

@@ -1,4 +1,5 @@
 """Users: creation, API tokens and preferences (password sign-in is `signin`)."""
+import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,8 +22,37 @@ _USER_BY_ID = (select(User).where(User.id == bindparam("user_id"))
                .execution_options(populate_existing=True))
 
 
+#: tokens whose signature this process has checked: (secret key, token) -> (claims, signed at)
+_VERIFIED: dict[tuple[str, str], tuple[dict, float]] = {}
+_VERIFIED_MAX = 4096
+
+
 def _tokens() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_TOKEN_SALT)
+
+
+def _token_claims(token: str) -> dict:
+    """What a token says, its signature checked once per process (a client sends the same
+    token on every request) and its age on every call."""
+    config = current_app.config
+    max_age = config["API_TOKEN_MAX_AGE"]
+    key = (config["SECRET_KEY"], token)
+    verified = _VERIFIED.get(key)
+    if verified is None:
+        try:
+            claims, signed_at = _tokens().loads(token, max_age=max_age, return_timestamp=True)
+        except SignatureExpired:
+            raise Unauthorized("the token has expired") from None
+        except BadSignature:
+            raise Unauthorized("the token is not valid") from None
+        if not isinstance(claims, dict):
+            raise Unauthorized("the token is not valid")
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[key] = verified = (claims, signed_at.timestamp())
+    if time.time() - verified[1] > max_age:
+        raise Unauthorized("the token has expired")
+    return verified[0]
 
 
 def create_user(actor: User | None, *, username: str, password: str, role: str,
@@ -61,17 +91,11 @@ def user_for_token(token: str) -> User:
     The user comes from this process's cache while no user row has changed since it was
     read (`user_cache`), else from the database.
     """
-    config = current_app.config
-    try:
-        data = _tokens().loads(token, max_age=config["API_TOKEN_MAX_AGE"])
-    except SignatureExpired:
-        raise Unauthorized("the token has expired") from None
-    except BadSignature:
-        raise Unauthorized("the token is not valid") from None
+    data = _token_claims(token)
     uid = data.get("uid")
     if not isinstance(uid, int):
         raise Unauthorized("the token is not valid")
-    seconds = config["API_USER_CACHE_SECONDS"]
+    seconds = current_app.config["API_USER_CACHE_SECONDS"]
     cache = user_cache.for_current_database() if seconds > 0 else None
     mark = cache.mark() if cache else None
     user = cache.user(uid, mark, data.get("pw")) if cache else None
