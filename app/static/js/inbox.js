@@ -145,7 +145,10 @@
     var bulk = r.querySelector("#bulk select[name=username]");
     if (bulk && state.assignee) { bulk.value = state.assignee; }
     if (current) { mark(current, false); }
-    if (state.focusSelector) {
+    /* give focus back only if the user has not put it elsewhere since the swap ("/") */
+    var now = document.activeElement;
+    var moved = now && now !== document.body && !r.contains(now);
+    if (state.focusSelector && !moved) {
       var scope = state.focusRow ? document.getElementById(state.focusRow) : r;
       var target = scope && (state.focusSelector.charAt(0) === "#" ? document.querySelector(state.focusSelector) : scope.querySelector(state.focusSelector));
       if (target) { target.focus(); }
