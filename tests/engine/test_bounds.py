@@ -97,11 +97,25 @@ WINDOW_BOMBS = [  # refused when the allocation fails (the address space is limi
 ]
 
 
-@pytest.mark.parametrize("script", GUARDED_BOMBS + WINDOW_BOMBS)
-def test_memory_bombs_stop_at_the_memory_bound(env: SandboxedEnvironment, script: str) -> None:
+@pytest.mark.parametrize("script", GUARDED_BOMBS)
+def test_guarded_bombs_are_refused_at_once(env: SandboxedEnvironment, script: str) -> None:
     message, elapsed = refused(env, script)
     assert MEMORY in message or "range of more than 2097152 items" in message
     assert elapsed < BOUND + 2 * MARGIN
+
+
+# A window bomb runs until its allocations fill the 64 MiB: one C call the time bound cannot
+# interrupt. The nested str() spends about 2 s of CPU on that here (21 million reprs); without
+# the window it would run about 100 s and take 3 GB. The allowance tells the two apart on a
+# loaded machine without measuring the machine.
+WINDOW_ALLOWANCE = 20.0
+
+
+@pytest.mark.parametrize("script", WINDOW_BOMBS)
+def test_window_bombs_stop_at_the_memory_bound(env: SandboxedEnvironment, script: str) -> None:
+    message, elapsed = refused(env, script)
+    assert MEMORY in message
+    assert elapsed < WINDOW_ALLOWANCE
 
 
 def test_guards_also_bound_memory_in_other_threads(env: SandboxedEnvironment) -> None:
@@ -142,7 +156,8 @@ def test_growth_is_watched_in_other_threads(env: SandboxedEnvironment, script: s
     thread.start()
     thread.join(30)
     (message, elapsed), = found
-    assert MEMORY in message and elapsed < BOUND
+    assert MEMORY in message  # the memory bound, not the time bound, stopped it
+    assert elapsed < BOUND + MARGIN
 
 
 @pytest.mark.parametrize("script", [
