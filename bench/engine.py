@@ -34,11 +34,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import math
 import os
 import pstats
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -50,7 +48,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.baselines import BareDb, RawSpiff  # noqa: E402  (after the path set-up)
-from bench.statements import Counts, count_statements  # noqa: E402
+from bench.figures import Figure, Results, report, report_counts, report_growth, summarise  # noqa: E402
+from bench.statements import count_statements  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/safeport_bench"
@@ -60,52 +59,6 @@ BLOCK = 5  # six-task cases a lane completes in a row before the next lane's tur
 TASK_DATA: dict = {}
 LOOP_START = {"done": False}
 USERNAME, PASSWORD = "bench_cw", "bench-password-1"
-
-
-# -- statistics and printing ------------------------------------------------------------------
-def p95(samples: list[float]) -> float:
-    """Nearest-rank 95th percentile."""
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
-@dataclass
-class Figure:
-    samples: list[float]  # seconds
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.samples) * 1000
-
-    @property
-    def p95_ms(self) -> float:
-        return p95(self.samples) * 1000
-
-
-Results = list[tuple[str, str, float, float]]  # (what, ratio name, median ratio, p95 ratio)
-
-
-def report(db_name: str, scenario: str, figs: dict[str, Figure], results: Results) -> None:
-    """Each figure, c/(a+b), and each d/c, on lines of their own."""
-    for label, fig in figs.items():
-        print(f"{db_name} {scenario} {label} median_ms={fig.median_ms:.3f} "
-              f"p95_ms={fig.p95_ms:.3f} n={len(fig.samples)}", flush=True)
-    a, b, c = figs["a_raw_spiff"], figs["b_bare_db"], figs["c_safeport"]
-    ratios = [("c/(a+b)", c.median_ms / (a.median_ms + b.median_ms),
-               c.p95_ms / (a.p95_ms + b.p95_ms))]
-    for label in ("d1_test_client", "d2_gunicorn"):
-        if label in figs:
-            d = figs[label]
-            ratios.append((f"{label[:2]}/c", d.median_ms / c.median_ms, d.p95_ms / c.p95_ms))
-    for name, med, hi in ratios:
-        print(f"{db_name} {scenario} ratio {name} median={med:.2f} p95={hi:.2f}", flush=True)
-        results.append((f"{db_name} {scenario}", name, med, hi))
-
-
-def report_counts(db_name: str, scenario: str, counts: dict[str, Counts]) -> None:
-    for label, found in counts.items():
-        if label != "d2_gunicorn":  # counted in another process: the same code as d1
-            print(f"{db_name} {scenario} per_completion {label} {found.line()}", flush=True)
 
 
 # -- databases --------------------------------------------------------------------------------
@@ -303,19 +256,23 @@ def measure(sp: SafePort, cases: int, raw: RawSpiff, http: bool) -> tuple[Run, l
     service = ServiceDriver(sp)
     steps = max(LOOP_DEPTHS) + LOOP_SAMPLES + 1
     six_states, loop_states = record_states(sp, service, TASK_DATA, LOOP_START, steps)
-    drivers = [service]
+    drivers, floors, running = [service], [], []
     try:
         if http:
+            from bench.floor import GunicornFloor, test_client_lane
             from bench.over_http import GunicornDriver, TestClientDriver
+            from tests.server_process import production_env
 
             drivers.append(TestClientDriver(make_config(sp.url), sp.token(), sp.company_id))
             drivers.append(GunicornDriver(sp.url, USERNAME, PASSWORD, sp.company_id))
+            running.append(GunicornFloor(production_env(sp.url)))
+            floors = [test_client_lane(), running[0].lane]
         lanes = [RawLane(raw, LOOP_START, TASK_DATA),
                  BareLane(sp, sp.bare, six_states, loop_states),
-                 *(DriverLane(sp, d, LOOP_START, TASK_DATA) for d in drivers)]
+                 *(DriverLane(sp, d, LOOP_START, TASK_DATA) for d in drivers), *floors]
         return run_lanes(lanes, cases), six_states, loop_states
     finally:
-        for driver in drivers:
+        for driver in [*drivers, *running]:
             driver.close()
 
 
@@ -343,19 +300,6 @@ def run_database(db_name: str, url: str, cases: int, raw: RawSpiff, results: Res
     print(f"{db_name} elapsed_s={time.perf_counter() - started:.1f}", flush=True)
 
 
-def report_growth(db_name: str, loops: dict[str, dict[int, Figure]], results: Results) -> None:
-    """Median at the deepest loop task over the shallowest, per figure and for a+b."""
-    lo, hi = min(LOOP_DEPTHS), max(LOOP_DEPTHS)
-    a, b = loops["a_raw_spiff"], loops["b_bare_db"]
-    growth = {"a+b": (a[hi].median_ms + b[hi].median_ms) / (a[lo].median_ms + b[lo].median_ms)}
-    growth.update({label: figs[hi].median_ms / figs[lo].median_ms
-                   for label, figs in loops.items()})
-    for label, value in growth.items():
-        print(f"{db_name} growth loop@{hi}/loop@{lo} {label} median={value:.2f}")
-    results.append((f"{db_name} growth", "c/(a+b) growth",
-                    growth["c_safeport"] / growth["a+b"], float("nan")))
-
-
 def run_profile(top: int = 15) -> None:
     """cProfile around (c) at the deepest loop depth on SQLite; top entries in app/ and Spiff."""
     from bench.lanes import DriverLane
@@ -375,21 +319,6 @@ def run_profile(top: int = 15) -> None:
     stats = pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative")
     pattern = re.escape(str(ROOT / "app") + os.sep) + "|SpiffWorkflow"
     stats.print_stats(pattern, top)
-
-
-TARGETS = {"c/(a+b)": 1.5, "d1/c": 1.3, "d2/c": 1.3, "c/(a+b) growth": 1.0}
-
-
-def summarise(results: Results) -> None:
-    """The worst median ratio of each kind against its target."""
-    for name, target in TARGETS.items():
-        found = [r for r in results if r[1] == name]
-        if not found:
-            continue
-        worst = max(found, key=lambda r: r[2])
-        over = [r[0] for r in found if r[2] > target]
-        print(f"summary {name} worst median={worst[2]:.2f} ({worst[0]}) target<={target} "
-              f"above: {', '.join(over) if over else 'none'}")
 
 
 def main(argv: list[str] | None = None) -> int:

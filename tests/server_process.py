@@ -102,12 +102,14 @@ def call(method: str, url: str, token: str | None = None, body: dict | None = No
 
 
 class ProductionServer:
-    """`gunicorn -c gunicorn.conf.py wsgi:app` on a free local port.
+    """`gunicorn -c gunicorn.conf.py wsgi:app` (or `app`) on a free local port.
 
     `workers` sets WEB_CONCURRENCY; None keeps what the environment or gunicorn.conf.py says.
     """
 
-    def __init__(self, env: dict[str, str], workers: int | None = 2, ready_timeout: float = 60):
+    def __init__(self, env: dict[str, str], workers: int | None = 2, ready_timeout: float = 60,
+                 app: str = "wsgi:app"):
+        self.app = app  # another WSGI app under the same settings (bench/floor.py)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**env, "SAFEPORT_BIND": f"127.0.0.1:{self.port}"}
@@ -119,7 +121,7 @@ class ProductionServer:
     def __enter__(self) -> ProductionServer:
         self.log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a full pipe blocks
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=self.env,
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", self.app], cwd=ROOT, env=self.env,
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
         try:

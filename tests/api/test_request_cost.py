@@ -112,3 +112,17 @@ def test_a_token_dies_at_once_even_while_the_session_holds_its_user(six_tasks):
     with db.engine.begin() as conn:
         conn.execute(update(User).where(User.username == "cw").values(active=False))
     assert cw.get("/api/v1/tasks").status_code == 401
+
+
+def test_the_bench_floor_answers_as_the_api_does(six_tasks):
+    """bench/floor.py stands for "the same request with no work behind it": it must take the
+    same body and give an answer of the same shape, or the floor it measures is not the same."""
+    from bench.floor import app as floor
+
+    cw, _company, case = six_tasks
+    task = case["open_tasks"][0]
+    real = cw.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {}})
+    bare = floor.test_client().post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {}})
+    assert real.status_code == bare.status_code == 200
+    assert set(bare.get_json()) == set(real.get_json())
+    assert floor.test_client().post("/api/v1/tasks/1/complete", json={}).status_code == 422
