@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import HumanTask, Notification, User
 from app.models.types import utcnow
+from app.services.identity import zones
 from app.services.runtime import cases
 from app.services.tasks import actions
 from app.services.tasks import inbox as worklist
@@ -64,7 +65,7 @@ def test_assignment_and_due_filters(world, client, sign_in):
     third_task = db.session.scalar(select(HumanTask.id).where(HumanTask.case_id == third.id))
     actions.claim(cw, 1)
     actions.claim(cw2, 2)
-    start, end = worklist.week_of(utcnow())
+    start, end = zones.week_of(world["users"]["cw"])
     _set(1, due_at=utcnow() - timedelta(days=8))  # overdue, and from an earlier week
     _set(2, due_at=start + timedelta(hours=1))  # this week (may be overdue already)
     _set(third_task, due_at=end + timedelta(days=1))  # next week

@@ -30,7 +30,6 @@ from app.services.tasks.inbox.query import (
     parse_filters,
     queues_of,
     task_ids,
-    week_of,
 )
 from app.services.tasks.inbox.work import (
     BULK_ACTIONS,
@@ -48,5 +47,5 @@ __all__ = [
     "PER_PAGE", "SCOPED_ROLES", "SORTS", "STAGES_EXTENSION", "BulkResult", "Filters", "InboxPage",
     "InboxRow", "Refusal", "bulk", "check_filters", "colleagues", "counts", "inbox", "inbox_page",
     "init_app", "next_task_id", "order_by", "parse_filters", "queues_of", "snooze", "stages",
-    "task_ids", "unsnooze", "week_of",
+    "task_ids", "unsnooze",
 ]

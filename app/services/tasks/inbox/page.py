@@ -15,6 +15,7 @@ from app.models.types import utcnow
 from app.models.user import COMPANY_ROLES, ROLES, TASK_ROLES, roles_worked_by
 from app.models.web import SavedFilter, TaskFollowUp
 from app.services.errors import Forbidden, Invalid
+from app.services.identity import zones
 from app.services.identity.access import case_scope
 from app.services.tasks.inbox.query import (
     ORDERS,
@@ -174,11 +175,13 @@ def _rows(actor: User, page_query, order) -> list[InboxRow]:
         .outerjoin(TaskFollowUp, (TaskFollowUp.task_id == HumanTask.id)
                    & (TaskFollowUp.user_id == actor.id))
         .order_by(*order)).all()
-    now = utcnow()
+    now, zone = utcnow(), zones.zone_of(actor)
     items = [InboxRow(*row) for row in rows]
     for row in items:
         if row.follow_up is not None and row.follow_up <= now:
             row.follow_up = None  # the date has come: the task is back, no longer snoozed
+        elif row.follow_up is not None:  # its day is the reader's day
+            row.follow_up = row.follow_up.astimezone(zone)
         if row.due_at is not None:
             row.urgency = ("overdue" if row.due_at < now else
                            "due-soon" if row.due_at < now + DUE_SOON else "")

@@ -5,7 +5,7 @@ One query builder (`task_ids`, `order_by`) serves the JSON API's `inbox`, the we
 same filters, the same order.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, text
@@ -17,6 +17,7 @@ from app.models.types import utcnow
 from app.models.user import COMPANY_ROLES, ENTITY_TYPES, TASK_ROLES, roles_worked_by
 from app.models.web import TaskFollowUp
 from app.services.errors import Forbidden
+from app.services.identity import zones
 from app.services.identity.access import AUDIT_ROLES, case_scope
 
 #: sort key -> its label and its default direction (a header click flips it)
@@ -188,12 +189,11 @@ def _filtered(actor: User, query: Select, f: Filters) -> Select:
     if f.q:
         query = query.where(_search(f.q, f.view if f.view in TASK_ROLES else None))
     if f.due_before:
-        query = query.where(HumanTask.due_at < datetime.combine(f.due_before, time(),
-                                                                tzinfo=utcnow().tzinfo))
+        query = query.where(HumanTask.due_at < zones.start_of_day(actor, f.due_before))
     if f.overdue:
         query = query.where(HumanTask.due_at < utcnow())
     if f.due_week:
-        start, end = week_of(utcnow())
+        start, end = zones.week_of(actor)
         query = query.where(HumanTask.due_at >= start, HumanTask.due_at < end)
     if f.assigned == "unassigned":
         query = query.where(HumanTask.assignee_id.is_(None))
@@ -205,11 +205,7 @@ def _filtered(actor: User, query: Select, f: Filters) -> Select:
     return query
 
 
-def week_of(now: datetime) -> tuple[datetime, datetime]:
-    """The ISO week around `now` (UTC): Monday 00:00 to the next Monday 00:00."""
-    monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(),
-                              tzinfo=now.tzinfo)
-    return monday, monday + timedelta(days=7)
+
 
 
 def _search(q: str, role: str | None) -> ColumnElement[bool]:

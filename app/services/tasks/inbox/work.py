@@ -6,7 +6,7 @@ refused task (claimed meanwhile, another role, four eyes) refuses only itself; t
 which succeeded and which were refused, and why.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 
 from sqlalchemy import delete, select
 
@@ -15,6 +15,7 @@ from app.models import HumanTask, User
 from app.models.types import utcnow
 from app.models.web import TaskFollowUp
 from app.services.errors import Invalid, ServiceError
+from app.services.identity import zones
 from app.services.identity.access import get_task
 from app.services.runtime.unit_of_work import transaction
 from app.services.tasks import actions
@@ -85,11 +86,12 @@ def _title(task_id: int) -> str | None:
 
 def snooze(actor: User, task_id: int, until: date) -> TaskFollowUp:
     """Set the actor's follow-up date for a task they may see: it leaves their default inbox
-    views until that day (00:00 UTC) and comes back by itself."""
+    views until that day begins where they live (00:00 in their time zone) and comes back by
+    itself."""
     task = get_task(actor, task_id)
-    when = datetime.combine(until, time(), tzinfo=utcnow().tzinfo)
-    if when <= utcnow():
+    if until <= zones.today(actor):
         raise Invalid("the follow-up date has passed", {"until": ["a day after today"]})
+    when = zones.start_of_day(actor, until)
     with transaction():
         follow_up = db.session.get(TaskFollowUp, (task.id, actor.id))
         if follow_up is None:
