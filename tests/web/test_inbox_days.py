@@ -11,20 +11,22 @@ from app.models.web import TaskFollowUp
 from tests.web.test_inbox import HTMX, task_ids
 
 
-def _far_zone() -> str:
+def far_zone() -> str:
     """A zone whose calendar day is not UTC's right now, whatever the hour: Kiritimati
     (UTC+14) is a day ahead from 10:00 UTC, Pago Pago (UTC-11) a day behind until 11:00."""
     return "Pacific/Kiritimati" if datetime.now(UTC).hour >= 10 else "Pacific/Pago_Pago"
 
 
-def _lives_in(username: str, zone: str) -> ZoneInfo:
-    db.session.execute(update(User).where(User.username == username).values(time_zone=zone))
+def lives_in(username: str, zone: str) -> ZoneInfo:
+    """Set a user's time zone (through the ORM, so that every cached copy is dropped)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    user.time_zone = zone
     db.session.commit()
     return ZoneInfo(zone)
 
 
 def test_snooze_lasts_until_midnight_where_the_user_lives(world, client, sign_in):
-    zone = _lives_in("cw", _far_zone())
+    zone = lives_in("cw", far_zone())
     today = datetime.now(zone).date()
     sign_in("cw")
 
@@ -41,7 +43,7 @@ def test_snooze_lasts_until_midnight_where_the_user_lives(world, client, sign_in
 
 
 def test_due_this_week_and_due_before_are_the_readers_days(world, client, sign_in):
-    zone = _lives_in("cw", _far_zone())
+    zone = lives_in("cw", far_zone())
     local_now = datetime.now(zone)
     monday = local_now.date() - timedelta(days=local_now.weekday())
     week_starts = datetime.combine(monday, time(), tzinfo=zone)

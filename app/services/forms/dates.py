@@ -1,13 +1,16 @@
-"""Date bounds taken from the task data: a date field's `notBefore` property names variables
-(dates or date-times, such as `notice_sent_on, certified_at`) it may not precede. The server
-refuses an earlier date with the field's message; the resolved JSON Schema says the same with
-a pattern of the dates from the latest of them on."""
+"""Date bounds: a date field's `disallowPassedDates` refuses a day before the submitter's today
+(their time zone's, which the service passes in), and its `notBefore` property names task-data
+variables (dates or date-times, such as `notice_sent_on, certified_at`) it may not precede. The
+server refuses an earlier date with the field's message; the JSON Schema says the same with a
+pattern of the dates from the latest bound on."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
 
 from app.services.forms.definition import FormField
+
+NOT_PAST_MESSAGE = "Must not be in the past."
 
 
 def earliest_date(f: FormField, context: dict[str, Any] | None) -> date | None:

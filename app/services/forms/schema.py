@@ -41,9 +41,10 @@ class _Scope:
 
     context: dict[str, Any] | None
     outer: frozenset[str] = frozenset()
+    today: date | None = None  # the reader's calendar day (None: the server's)
 
     def inside(self, names: set[str]) -> _Scope:
-        return _Scope(self.context, self.outer | names)
+        return _Scope(self.context, self.outer | names, self.today)
 
     def defaults(self, names: set[str]) -> dict[str, Any]:
         """What a condition sees for a key the client leaves out: its value in the task data."""
@@ -77,8 +78,8 @@ def _hide_text(hides: tuple[str, ...]) -> str:
     return "=" + " or ".join(f"({expr[1:].strip()})" for expr in hides)
 
 
-def to_json_schema(form: dict[str, Any], context: dict[str, Any] | None = None
-                   ) -> dict[str, Any]:
+def to_json_schema(form: dict[str, Any], context: dict[str, Any] | None = None, *,
+                   today: date | None = None) -> dict[str, Any]:
     """A JSON Schema (2020-12) describing the data `form` accepts.
 
     With `context` (the task's data) the schema is resolved for it, as `validate_submission`
@@ -86,14 +87,15 @@ def to_json_schema(form: dict[str, Any], context: dict[str, Any] | None = None
     are required when the form requires them) and options named by `valuesKey` are listed.
     Conditions on the submitted data stay as `if`/`else` rules; one JSON Schema cannot say (on
     an answer outside the field's group) makes the field required. A date that must not be
-    past (`disallowPassedDates`) or precede the task-data dates its `notBefore` names gets a
-    pattern of the dates from the latest bound on. Not said: a list's
+    past (`disallowPassedDates`: before `today`, the reader's day, default the server's) or
+    precede the task-data dates its `notBefore` names gets a pattern of the dates from the
+    latest bound on. Not said: a list's
     `contains` on answers outside the list.
     """
     schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DRAFT}
     if isinstance(form.get("id"), str):
         schema["title"] = form["id"]
-    schema.update(_object_schema(compiled_form(form).fields, _Scope(context)))
+    schema.update(_object_schema(compiled_form(form).fields, _Scope(context, today=today)))
     return schema
 
 
@@ -293,7 +295,7 @@ def _date_bounds(f: FormField, scope: _Scope) -> dict[str, Any]:
     `notBefore` names: one pattern of the dates from the latest bound on."""
     if f.spec.get("subtype", "date") != "date":
         return {}
-    bounds = [date.today()] if f.spec.get("disallowPassedDates") is True else []
+    bounds = [scope.today or date.today()] if f.spec.get("disallowPassedDates") is True else []
     if f.not_before and scope.context is None:
         return {"x-notBefore": list(f.not_before),
                 **({"pattern": portable_pattern(not_before_pattern(bounds[0]))} if bounds

@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from app.services.forms.conditions import evaluate_condition
-from app.services.forms.dates import earliest_date, not_before_message
+from app.services.forms.dates import NOT_PAST_MESSAGE, earliest_date, not_before_message
 from app.services.forms.definition import (
     CHOICE_TYPES,
     EMAIL_PATTERN,
@@ -27,12 +27,13 @@ from app.services.forms.definition import (
 
 
 def validate_submission(form: dict[str, Any], data: dict[str, Any],
-                        context: dict[str, Any] | None = None
+                        context: dict[str, Any] | None = None, *, today: date | None = None
                         ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Validate submitted `data` against `form`: returns (clean_data, errors by field path).
 
     Conditions see `data` merged over `context` (the task data); `valuesKey` options come
     from `context` only. Hidden and disabled fields are not required and are dropped.
+    `today` is the submitter's calendar day (`disallowPassedDates`; default: the server's).
     On errors clean_data is {}; error keys are dotted paths such as "contacts.0.name".
     """
     compiled = compiled_form(form)
@@ -41,7 +42,8 @@ def validate_submission(form: dict[str, Any], data: dict[str, Any],
     context = dict(context or {})
     required: dict[str, list[str]] = {}
     checks: dict[str, list[str]] = {}
-    prepared = _prepare(compiled.fields, data, context, "", context, required, checks)
+    prepared = _prepare(compiled.fields, data, context, "", context, required, checks,
+                        today or date.today())
     try:
         if compiled.schema is None:
             compiled.schema = _schema_class(compiled.fields)
@@ -59,9 +61,9 @@ def validate_submission(form: dict[str, Any], data: dict[str, Any],
 
 def _prepare(found: list[FormField], data: Any, env: dict[str, Any], path: str,
              context: dict[str, Any], required: dict[str, list[str]],
-             checks: dict[str, list[str]]) -> Any:
-    """Copy `data` without hidden or disabled fields, noting empty required ones, bad choices
-    and lists without the entry their `contains` rule asks for."""
+             checks: dict[str, list[str]], today: date) -> Any:
+    """Copy `data` without hidden or disabled fields, noting empty required ones, bad choices,
+    dates before their bounds and lists without the entry their `contains` rule asks for."""
     if not isinstance(data, dict):
         return data  # marshmallow reports the type error
     env = {**env, **data}
@@ -75,28 +77,34 @@ def _prepare(found: list[FormField], data: Any, env: dict[str, Any], path: str,
             required[where] = [REQUIRED_MESSAGE]
         if f.type == "group":  # a missing group is checked as {}, reporting its children
             out[f.key] = _prepare(f.children, {} if value is None else value, env,
-                                  where + ".", context, required, checks)
+                                  where + ".", context, required, checks, today)
         elif f.type == "dynamiclist" and isinstance(value, list):
             out[f.key] = [_prepare(f.children, item, env, f"{where}.{index}.", context,
-                                   required, checks) for index, item in enumerate(value)]
+                                   required, checks, today) for index, item in enumerate(value)]
             checks.update(_check_contains(f, value, env, where))
             checks.update(_check_every(f, value, env, where))
         elif "valuesKey" in f.spec and not _is_empty(f, value):
             checks.update(_check_options(f, value, context.get(f.spec["valuesKey"]), where))
-        elif f.not_before and isinstance(value, str):
-            checks.update(_check_not_before(f, value, context, where))
+        elif f.type == "datetime" and isinstance(value, str):
+            checks.update(_check_date_bounds(f, value, context, today, where))
     return out
 
 
-def _check_not_before(f: FormField, value: str, context: dict[str, Any],
-                      where: str) -> dict[str, list[str]]:
-    """A date may not precede the task-data dates its `notBefore` names."""
-    first = earliest_date(f, context)
+def _check_date_bounds(f: FormField, value: str, context: dict[str, Any], today: date,
+                       where: str) -> dict[str, list[str]]:
+    """A date may not be past (`disallowPassedDates`, against the submitter's `today`) nor
+    precede the task-data dates its `notBefore` names."""
+    past = f.spec.get("disallowPassedDates") is True and f.spec.get("subtype", "date") != "time"
+    if not past and not f.not_before:
+        return {}
     try:
         given = datetime.fromisoformat(value)
     except ValueError:
         return {}  # marshmallow reports the format
+    if past and given.date() < today:  # the day as written, as the schema's pattern reads it
+        return {where: [NOT_PAST_MESSAGE]}
     given_day = given.astimezone(UTC).date() if given.tzinfo else given.date()
+    first = earliest_date(f, context) if f.not_before else None
     if first is None or given_day >= first:
         return {}
     return {where: [not_before_message(f, first)]}
@@ -273,11 +281,6 @@ def _unique(values: list[Any]) -> None:
         raise ValidationError("Values must be unique.")
 
 
-def _not_past(value: date) -> None:
-    if (value.date() if isinstance(value, datetime) else value) < date.today():
-        raise ValidationError("Must not be in the past.")
-
-
 def _schema_class(found: list[FormField]) -> type[Schema]:
     return _FormSchema.from_dict({f"field_{index}": _mm_field(f)
                                   for index, f in enumerate(found)}, name="FormSubmission")
@@ -322,8 +325,6 @@ def _mm_field(f: FormField) -> fields.Field:
         return fields.String(validate=checks, **opts)
     if f.type == "datetime":
         subtype = spec.get("subtype", "date")
-        if spec.get("disallowPassedDates") is True and subtype != "time":
-            checks.append(_not_past)
         kind = {"date": fields.Date, "time": fields.Time, "datetime": fields.DateTime}[subtype]
         return kind(validate=checks, **opts)
     if f.type == "group":

@@ -4,7 +4,7 @@ Every change runs in the case's unit of work (`unit_of_work`), whoever asks: the
 pages, the designer's operations, or a script's effect inside another case's unit.
 """
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -18,6 +18,7 @@ from app.models.user import COMPANY_ROLES
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.forms.validation import validate_submission
+from app.services.identity import zones
 from app.services.identity.access import case_scope, get_case, get_company, require_role
 from app.services.repository.deployments import latest_version
 from app.services.runtime.state import forms_of
@@ -37,7 +38,7 @@ def start_case(actor: User | None, *, company_id: int, process_id: str | None = 
     if actor is not None:
         company = get_company(actor, company_id)
         check_may_start(actor, version)
-        data = start_data(version, data)
+        data = start_data(version, data, zones.today(actor))
     else:
         company = db.session.get(Company, company_id)
     supplier = _supplier(company, (data or {}).get("supplier_id"))
@@ -84,16 +85,17 @@ def check_may_start(actor: User, version: ProcessVersion) -> None:
                         f"{', '.join(starters)})")
 
 
-def start_data(version: ProcessVersion, data: dict[str, Any] | None) -> dict[str, Any]:
-    """Start data cleaned by the process's start form (422 per field); a process without a
-    start form takes none."""
+def start_data(version: ProcessVersion, data: dict[str, Any] | None,
+               today: date | None = None) -> dict[str, Any]:
+    """Start data cleaned by the process's start form (422 per field; `today`: the starter's
+    day); a process without a start form takes none."""
     if version.start_form is None:
         if data:
             raise Invalid("this process takes no start data",
                           {"data": ["the process has no start form: send no data"]})
         return {}
     form = forms_of(version.id)[version.start_form]
-    clean, errors = validate_submission(form, data or {}, {})
+    clean, errors = validate_submission(form, data or {}, {}, today=today)
     if errors:
         raise Invalid("the start data has errors", errors)
     return clean

@@ -16,6 +16,7 @@ from app.services.forms.definition import form_variables
 from app.services.forms.schema import to_json_schema
 from app.services.forms.translation import translate_form, translated_messages
 from app.services.forms.validation import validate_submission
+from app.services.identity import zones
 from app.services.identity.access import (
     check_four_eyes,
     check_may_work_on,
@@ -80,7 +81,8 @@ def task_detail(actor: User, task_id: int, *, resolved: bool = True,
     if data and actor.role in COMPANY_ROLES:  # the process's internal variables stay with staff
         shown = form_variables(form)
         data = {key: value for key, value in data.items() if key in shown}
-    view = TaskView(task, form, to_json_schema(form, context) if form else None, data or {},
+    schema = to_json_schema(form, context, today=zones.today(actor)) if form else None
+    view = TaskView(task, form, schema, data or {},
                     resolved=context is not None and form is not None, messages=messages)
     if task.state == TaskState.COMPLETED:
         view.completed_by, view.submitted_data = _submission(task)
@@ -235,7 +237,7 @@ def _validated(work: CaseWork, data: dict[str, Any]) -> dict[str, Any]:
         context = with_directory_lists(form, work.instance.task_data(task.engine_task_id))
     except TaskNotReady as err:
         raise Conflict(str(err)) from None
-    data, errors = validate_submission(form, data, context)
+    data, errors = validate_submission(form, data, context, today=zones.today(work.actor))
     if errors:
         raise Invalid("the form has errors", errors)
     return data
