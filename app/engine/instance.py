@@ -91,6 +91,11 @@ class VersionRef:
         """(spec, subprocess_specs, default_roles), restored once per cache."""
         return self.cache.get(self.key, self.spec_json)
 
+    def called_processes(self) -> frozenset[str]:
+        """The ids of the processes this version calls (call activities, at any depth): it
+        carries its own copy of each, as they were when it was deployed."""
+        return frozenset(self.specs()[1])
+
 
 def correlation_key(values: Mapping[str, Any]) -> str:
     """Canonical text of correlation values, e.g. {"company_id": 7} -> "company_id=7"."""

@@ -1,6 +1,7 @@
 """What a deployment would change, before it happens: per process, the new version number (or
 none, when the behaviour is the latest's), the elements added, removed and changed against the
-latest version, and the running cases that stay on the versions they started on."""
+latest version, the running cases that stay on the versions they started on, and the processes
+that call it and keep their own copy."""
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,6 +30,8 @@ class DeployPreview:
     changes: dict[str, Any] = field(default_factory=dict)
     #: version number -> open cases on it (they stay there; the Migrate page moves them)
     running: dict[int, int] = field(default_factory=dict)
+    #: other processes that call this one and keep their own copy of it (see `callers`)
+    called_by: list[dict[str, Any]] = field(default_factory=list)
 
 
 def preview(actor: User, files: dict[str, bytes],
@@ -37,8 +40,47 @@ def preview(actor: User, files: dict[str, bytes],
     with every problem, exactly as deploy would."""
     require_role(actor, "designer")
     given = forms or {}
-    return [_preview(package, deployments.forms_for(package, given), files)
-            for package in deployments.compile_checked(files, given)]
+    packages = deployments.compile_checked(files, given)
+    found = [_preview(package, deployments.forms_for(package, given), files)
+             for package in packages]
+    # a caller deployed with it takes the new copy (its bundle changed, so it gets a version)
+    deploying = {item.process_id for item in found if item.new_version is not None}
+    for item in found:
+        if item.new_version is not None and item.latest_version is not None:
+            item.called_by = [c for c in callers(item.process_id)
+                              if c["process_id"] not in deploying]
+    return found
+
+
+def callers(process_id: str) -> list[dict[str, Any]]:
+    """The other processes whose newest version, or a version with open cases, calls
+    `process_id`: each version carries the copy it was deployed with, so a new version of the
+    called process reaches none of their cases, new ones included, until they are deployed
+    again. One entry per calling process: its newest version, whether that version calls it,
+    and its open cases per version that does."""
+    rows = db.session.execute(
+        select(ProcessVersion.id, ProcessVersion.version, ProcessModel.process_id)
+        .join(ProcessModel).where(ProcessModel.process_id != process_id)).all()
+    open_cases = dict(db.session.execute(
+        select(Case.process_version_id, func.count(Case.id))
+        .where(Case.status.in_(CaseStatus.open())).group_by(Case.process_version_id)).all())
+    newest: dict[str, int] = {}
+    for row in rows:
+        newest[row.process_id] = max(newest.get(row.process_id, 0), row.version)
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        is_newest = row.version == newest[row.process_id]
+        if not (is_newest or row.id in open_cases):
+            continue
+        if process_id not in version_ref(row.id).called_processes():
+            continue
+        entry = found.setdefault(row.process_id, {
+            "process_id": row.process_id, "latest_version": newest[row.process_id],
+            "latest_calls": False, "running": {}})
+        entry["latest_calls"] = entry["latest_calls"] or is_newest
+        if row.id in open_cases:
+            entry["running"][row.version] = open_cases[row.id]
+    return sorted(found.values(), key=lambda c: c["process_id"])
 
 
 def _preview(package, forms: dict[str, dict], sent: dict[str, bytes]) -> DeployPreview:

@@ -393,7 +393,9 @@
       var changed = own("changed");
       if (changed && Object.keys(changed).length) {
         parts.push("changed: " + Object.keys(changed).map(function (id) {
-          return id + " (" + changed[id].join(", ") + ")"; }).join(", "));
+          /* the engine's attribute names, as a designer reads them (bpmn_name: name) */
+          return id + " (" + changed[id].map(function (a) { return a.replace(/^bpmn_/, ""); })
+            .join(", ") + ")"; }).join(", "));
       }
       if (changes.forms_changed && changes.forms_changed.length) {
         parts.push("forms changed: " + changes.forms_changed.join(", "));
@@ -414,8 +416,26 @@
         + "; new cases start on version " + p.new_version + ". Move them later from the versions page.";
       item.appendChild(note);
     }
+    (p.called_by || []).forEach(function (caller) { item.appendChild(callerNote(p, caller)); });
     list.appendChild(item);
     return p.new_version !== null || p.layout_only;
+  }
+
+  /* A process that calls this one keeps the copy it was deployed with: say so, or the
+     designer expects the change to reach its cases. */
+  function callerNote(p, caller) {
+    var note = document.createElement("p");
+    note.className = "small";
+    note.dataset.calledBy = caller.process_id;
+    var running = Object.keys(caller.running).reduce(function (n, v) { return n + caller.running[v]; }, 0);
+    var text = caller.process_id + " calls " + p.process_id + " and keeps its own copy";
+    text += running ? " (" + running + (running === 1 ? " running case" : " running cases") + ")" : "";
+    text += caller.latest_calls
+      ? ": its cases, new ones included, do not get version " + p.new_version
+        + " until " + caller.process_id + " is deployed again."
+      : "; its newest version " + caller.latest_version + " no longer calls it.";
+    note.textContent = text;
+    return note;
   }
 
   function deployed() {
