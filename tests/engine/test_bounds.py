@@ -142,8 +142,12 @@ def test_guards_also_bound_memory_in_other_threads(env: SandboxedEnvironment) ->
     "x = []\nwhile True:\n    x.append('y' * (40 * 1024 * 1024) + str(len(x)))",
     "x = []\nfor i in range(10**6):\n    x.append([i] * (5 * 1024 * 1024))",
 ])
-def test_growth_is_watched_in_other_threads(env: SandboxedEnvironment, script: str) -> None:
-    """Without the address-space limit the ticks watch the resident size."""
+def test_growth_is_watched_in_other_threads(script: str) -> None:
+    """Without the address-space limit the ticks watch the resident size. The time bound is
+    set far off: on a virtual machine that hands out fresh pages slowly, 80 MiB can take longer
+    than 0.3 s to touch, and the time bound would stop the script before the memory bound
+    (as it did twice on a loaded CI machine); here only the memory bound can."""
+    env = SandboxedEnvironment({**LIMITS, "SAFEPORT_SCRIPT_TIMEOUT": "PT60S"})
     found = []
 
     def work() -> None:
@@ -154,10 +158,10 @@ def test_growth_is_watched_in_other_threads(env: SandboxedEnvironment, script: s
 
     thread = threading.Thread(target=work)
     thread.start()
-    thread.join(30)
+    thread.join(60)
     (message, elapsed), = found
-    assert MEMORY in message  # the memory bound, not the time bound, stopped it
-    assert elapsed < BOUND + MARGIN
+    assert MEMORY in message, message
+    assert elapsed < 30  # a few allocations, not the minute the time bound allows
 
 
 @pytest.mark.parametrize("script", [
