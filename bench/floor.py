@@ -84,14 +84,8 @@ class GunicornFloor:
         self.lane = FloorLane("f2_gunicorn_floor", self._send)
 
     def _send(self, path: str, body: dict) -> float:
-        self.http.ready()
-        t0 = time.perf_counter()
-        status, _ = self.http.call("POST", path.removeprefix(API), "x", body)
-        elapsed = time.perf_counter() - t0
-        assert status == 200, status
-        return elapsed
+        return self.http.timed_post(path.removeprefix(API), "x", body)
 
     def close(self) -> None:
         self.http.close()
         self.server.stop()
-

@@ -44,43 +44,45 @@ def preview(actor: User, files: dict[str, bytes],
     found = [_preview(package, deployments.forms_for(package, given), files)
              for package in packages]
     # a caller deployed with it takes the new copy (its bundle changed, so it gets a version)
-    deploying = {item.process_id for item in found if item.new_version is not None}
-    for item in found:
-        if item.new_version is not None and item.latest_version is not None:
-            item.called_by = [c for c in callers(item.process_id)
-                              if c["process_id"] not in deploying]
+    changing = {item.process_id: item for item in found
+                if item.new_version is not None and item.latest_version is not None}
+    if changing:
+        deploying = {item.process_id for item in found if item.new_version is not None}
+        for process_id, called_by in callers(set(changing)).items():
+            changing[process_id].called_by = [c for c in called_by
+                                              if c["process_id"] not in deploying]
     return found
 
 
-def callers(process_id: str) -> list[dict[str, Any]]:
-    """The other processes whose newest version, or a version with open cases, calls
-    `process_id`: each version carries the copy it was deployed with, so a new version of the
-    called process reaches none of their cases, new ones included, until they are deployed
+def callers(process_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per process id, the other processes whose newest version, or a version with open
+    cases, calls it: each version carries the copy it was deployed with, so a new version of
+    the called process reaches none of their cases, new ones included, until they are deployed
     again. One entry per calling process: its newest version, whether that version calls it,
     and its open cases per version that does."""
     rows = db.session.execute(
         select(ProcessVersion.id, ProcessVersion.version, ProcessModel.process_id)
-        .join(ProcessModel).where(ProcessModel.process_id != process_id)).all()
+        .join(ProcessModel)).all()
     open_cases = dict(db.session.execute(
         select(Case.process_version_id, func.count(Case.id))
         .where(Case.status.in_(CaseStatus.open())).group_by(Case.process_version_id)).all())
     newest: dict[str, int] = {}
     for row in rows:
         newest[row.process_id] = max(newest.get(row.process_id, 0), row.version)
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, dict[str, Any]]] = {pid: {} for pid in process_ids}
     for row in rows:
         is_newest = row.version == newest[row.process_id]
         if not (is_newest or row.id in open_cases):
             continue
-        if process_id not in version_ref(row.id).called_processes():
-            continue
-        entry = found.setdefault(row.process_id, {
-            "process_id": row.process_id, "latest_version": newest[row.process_id],
-            "latest_calls": False, "running": {}})
-        entry["latest_calls"] = entry["latest_calls"] or is_newest
-        if row.id in open_cases:
-            entry["running"][row.version] = open_cases[row.id]
-    return sorted(found.values(), key=lambda c: c["process_id"])
+        called = version_ref(row.id).called_processes() & process_ids
+        for called_id in called - {row.process_id}:
+            entry = found[called_id].setdefault(row.process_id, {
+                "process_id": row.process_id, "latest_version": newest[row.process_id],
+                "latest_calls": False, "running": {}})
+            entry["latest_calls"] = entry["latest_calls"] or is_newest
+            if row.id in open_cases:
+                entry["running"][row.version] = open_cases[row.id]
+    return {pid: sorted(by.values(), key=lambda c: c["process_id"]) for pid, by in found.items()}
 
 
 def _preview(package, forms: dict[str, dict], sent: dict[str, bytes]) -> DeployPreview:
