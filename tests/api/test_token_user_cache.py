@@ -202,3 +202,33 @@ def test_the_cache_can_be_turned_off(app, make_user, login, monkeypatch):
         for _ in range(2):
             assert fresh(api).status_code == 200
     assert len(reads) == 2
+
+
+EXITS_LISTENING = """
+import atexit
+listeners = []
+# atexit runs its functions last registered first: this one runs after SafePort's
+atexit.register(lambda: print("closed at exit:", [conn.closed for conn in listeners]))
+from app import create_app
+from app.services.identity import user_cache
+from tests.conftest import make_config
+app = create_app(make_config({url!r}))
+with app.app_context():
+    cache = user_cache.for_current_database()
+    assert cache.mark() is not None  # the LISTEN connection is up
+    listeners.append(cache._listener)
+"""
+
+
+def test_a_process_closes_its_listen_connection_when_it_exits(database_url, is_postgres):
+    """Left to the garbage collector at exit, psycopg warns it was deleted while open."""
+    if not is_postgres:
+        pytest.skip("the LISTEN connection is PostgreSQL's")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", EXITS_LISTENING.format(url=database_url)],
+                          cwd=os.getcwd(), capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 0, done.stderr
+    assert "closed at exit: [True]" in done.stdout, (done.stdout, done.stderr)

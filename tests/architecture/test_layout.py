@@ -4,6 +4,10 @@ engine imports SpiffWorkflow."""
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.database_agnostic
+
 APP = Path(__file__).resolve().parents[2] / "app"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60

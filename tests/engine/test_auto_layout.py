@@ -3,6 +3,7 @@ the process definition as it came; drawn diagrams and undrawable ones are left a
 import re
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from app.engine import compile_diagrams
@@ -10,6 +11,8 @@ from app.engine import layout as layout_module
 from app.engine.layout import BPMNDI_NS, with_layout
 from app.engine.xmlsafe import parse_xml
 from app.models.user import TASK_ROLES
+
+pytestmark = pytest.mark.database_agnostic
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -11,6 +11,8 @@ from app.engine.bounds import MAX_INT_BITS, Limits, format_size, parse_size
 from app.engine.memory import data_size
 from app.engine.sandbox import LimitExceeded, SandboxedEnvironment
 
+pytestmark = pytest.mark.database_agnostic
+
 BOUND = 0.3
 MARGIN = 1.0  # unwinding, and a busy machine
 LIMITS = {"SAFEPORT_SCRIPT_TIMEOUT": f"PT{BOUND}S", "SAFEPORT_SCRIPT_MEMORY_LIMIT": "64MiB"}

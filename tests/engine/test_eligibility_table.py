@@ -12,6 +12,8 @@ from app.models.case import RESERVED_VARIABLES
 from app.models.user import ENTITY_TYPES, TASK_ROLES
 from app.services.membership.catalogue import NO_CATALOGUE
 
+pytestmark = pytest.mark.database_agnostic
+
 ROOT = Path(__file__).resolve().parents[2]
 RULES = {k: [key for key, _label in v] for k, v in json.loads(
     (ROOT / "app/catalogue/eligibility.json").read_text()).items() if not k.startswith("_")}

@@ -20,6 +20,8 @@ from app.engine.sandbox import (
     today,
 )
 
+pytestmark = pytest.mark.database_agnostic
+
 
 @pytest.fixture
 def env() -> SandboxedEnvironment:

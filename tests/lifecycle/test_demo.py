@@ -23,7 +23,6 @@ from app.services.demo import DEMO_COMPANIES, seed_demo
 from app.services.jobs import action_deadlines, reminders
 from app.services.tasks.dashboard import dashboard
 from app.services.tasks.trends import trends
-from tests.lifecycle.conftest import deploy_lifecycle
 
 #: the membership lifecycle's stages (bpmn/ctpat_membership.bpmn's call activities up to
 #: certification, then the membership year's wait for its review window)
@@ -40,9 +39,8 @@ def _ready_of(legal_name: str) -> list[tuple[str, str]]:
                Case.supplier_id.is_(None)))]
 
 
-def test_demo_seed_puts_work_in_every_inbox_and_is_idempotent(staff, login):
-    assert deploy_lifecycle(staff["designer"]).status_code == 201
-    done = seed_demo()
+def test_demo_seed_puts_work_in_every_inbox_and_is_idempotent(demo_world, login):
+    done = demo_world.lines
     assert "sample criteria catalogue" in done and len(
         [line for line in done if line.startswith("case ")]) == 3 + 39 + 8
     assert done[-1].startswith("seeded in ")
@@ -67,9 +65,7 @@ def test_demo_seed_puts_work_in_every_inbox_and_is_idempotent(staff, login):
     assert maple.validation_due_at is not None and maple.tier == 1
 
 
-def test_demo_audits_give_the_audit_firm_and_the_supplier_work(staff, login):
-    assert deploy_lifecycle(staff["designer"]).status_code == 201
-    seed_demo()
+def test_demo_audits_give_the_audit_firm_and_the_supplier_work(demo_world, login):
     supplier = login("supplier", "safeport")
     assert [t["bpmn_id"] for t in supplier.get("/api/v1/tasks?scope=role")
             .get_json()["items"]] == ["self_assessment"]
@@ -84,9 +80,7 @@ def test_demo_audits_give_the_audit_firm_and_the_supplier_work(staff, login):
     assert len(overdue) == 1
 
 
-def test_demo_history_covers_every_entity_type_and_stage_over_two_years(staff, login):
-    assert deploy_lifecycle(staff["designer"]).status_code == 201
-    seed_demo()
+def test_demo_history_covers_every_entity_type_and_stage_over_two_years(demo_world, login):
     members = db.session.execute(
         select(Company.entity_type, func.count(Company.id.distinct()))
         .join(Case, Case.company_id == Company.id).where(Case.supplier_id.is_(None))
@@ -130,9 +124,7 @@ def _waiting_at(bpmn_id: str) -> list[tuple[HumanTask, Case, Membership]]:
         .where(HumanTask.state == "ready", HumanTask.bpmn_id == bpmn_id)).all())
 
 
-def test_demo_members_wait_at_the_annual_review_revalidation_and_appeal(staff, login):
-    assert deploy_lifecycle(staff["designer"]).status_code == 201
-    seed_demo()
+def test_demo_members_wait_at_the_annual_review_revalidation_and_appeal(demo_world, login):
     now = utcnow()
     reviews = _waiting_at("annual_profile_review")
     assert len(reviews) == 3
@@ -160,9 +152,7 @@ def test_demo_members_wait_at_the_annual_review_revalidation_and_appeal(staff, l
     assert {"resite_visit", "appeal_decision"} <= {t["bpmn_id"] for t in queue}
 
 
-def test_demo_audits_took_days_per_stage(staff):
-    assert deploy_lifecycle(staff["designer"]).status_code == 201
-    seed_demo()
+def test_demo_audits_took_days_per_stage(demo_world):
     audit_tasks = list(db.session.scalars(
         select(HumanTask).join(Case, Case.id == HumanTask.case_id)
         .where(Case.supplier_id.is_not(None), HumanTask.state == "completed")))
@@ -182,9 +172,8 @@ def test_demo_audits_took_days_per_stage(staff):
     assert per_task["Review the corrective action plan"] >= 24, per_task  # last 90 days
 
 
-def test_demo_past_escalations_are_recorded_not_sent_by_the_first_scheduler_pass(staff):
-    assert deploy_lifecycle(staff["designer"]).status_code == 201
-    done = seed_demo()
+def test_demo_past_escalations_are_recorded_not_sent_by_the_first_scheduler_pass(demo_world):
+    done = demo_world.lines
     assert any("escalations of the simulated past recorded" in line for line in done)
     now = utcnow()
     late = list(db.session.scalars(select(HumanTask).where(

@@ -37,6 +37,8 @@ from app.services.membership.catalogue import (
 )
 from app.services.runtime.state import runtime
 
+pytestmark = pytest.mark.database_agnostic
+
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = {path.stem: json.loads(path.read_text()) for path in sorted((ROOT / "forms").glob(
     "*.form"))}

@@ -25,6 +25,8 @@ from app.services.forms.definition import (
 from app.services.forms.schema import to_json_schema
 from app.services.forms.validation import validate_submission
 
+pytestmark = pytest.mark.database_agnostic
+
 FORMS_DIR = Path(__file__).resolve().parent.parent / "data" / "forms"
 
 

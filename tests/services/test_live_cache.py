@@ -57,6 +57,7 @@ def test_a_second_worker_moving_a_case_on_is_seen_by_the_first(app, database_url
     tasks.complete(cw, outside.id, {})
     assert cases.case_detail(cw, case_id).status == "completed"
     created = db.session.scalars(select(AuditEvent.details).where(
-        AuditEvent.case_id == case_id, AuditEvent.kind == "task_created")).all()
+        AuditEvent.case_id == case_id, AuditEvent.kind == "task_created")
+        .order_by(AuditEvent.id)).all()
     assert [d["element"] for d in created] == ["review", "answer", "outside"]
     clear_caches()

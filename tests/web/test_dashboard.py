@@ -7,19 +7,9 @@ from html import unescape
 
 import pytest
 
-from app.services.demo import seed_demo
 from app.services.tasks.caselist import PER_PAGE
-from tests.lifecycle.conftest import deploy_lifecycle
 
 FIGURE = re.compile(r'<a class="figure" href="([^"]+)" data-count="([^"]+)"')
-
-
-@pytest.fixture
-def demo(staff):
-    """The demo data (its admin signs in with the fixture's password, the others with
-    `safeport`)."""
-    assert deploy_lifecycle(staff["designer"]).status_code == 201
-    seed_demo()
 
 
 def _shown(page: str) -> int:
@@ -34,7 +24,7 @@ def _rows(page: str) -> int:
 
 
 @pytest.mark.parametrize("username", ["admin", "caseworker"])
-def test_every_dashboard_figure_links_to_a_list_of_that_many(demo, client, sign_in, username):
+def test_every_dashboard_figure_links_to_a_list_of_that_many(demo_world, client, sign_in, username):
     sign_in(username, "password-1" if username == "admin" else "safeport")
     board = client.get("/dashboard")
     assert board.status_code == 200
@@ -51,7 +41,7 @@ def test_every_dashboard_figure_links_to_a_list_of_that_many(demo, client, sign_
             assert _rows(listing.text) == count, href
 
 
-def test_trends_come_weekly_for_two_years(demo, client, sign_in):
+def test_trends_come_weekly_for_two_years(demo_world, client, sign_in):
     sign_in("caseworker", "safeport")
     trends = client.get("/dashboard/trends.json").get_json()
     weeks = trends["weeks"]
@@ -71,7 +61,7 @@ def test_trends_come_weekly_for_two_years(demo, client, sign_in):
     assert client.get("/dashboard/trends.json").status_code == 403
 
 
-def test_the_case_list_sorts_filters_and_exports_csv(demo, client, sign_in):
+def test_the_case_list_sorts_filters_and_exports_csv(demo_world, client, sign_in):
     sign_in("caseworker", "safeport")
     by_company = client.get("/cases?sort=company&status=running").text
     names = re.findall(r'<td data-label="Company">([^<]+)', by_company)

@@ -23,6 +23,7 @@ Entries also expire after API_USER_CACHE_SECONDS (0 turns the cache off).
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -189,6 +190,16 @@ class UserCache:
 
 _CACHES: dict[str, UserCache] = {}
 _CACHES_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Close this process's LISTEN connections when it ends (left to the garbage collector,
+    psycopg warns that each was deleted while open). A forked child's copies are its
+    parent's sockets: closing them would end the parent's connections."""
+    for cache in list(_CACHES.values()):
+        if cache._pid == os.getpid():
+            cache.close()
 
 
 def for_current_database() -> UserCache:

@@ -4,14 +4,10 @@ import re
 
 from playwright.sync_api import expect
 
-from app.services.demo import seed_demo
-from tests.lifecycle.conftest import deploy_lifecycle
 from tests.web.browser.conftest import sign_in
 
 
-def test_dashboard_charts_render_and_a_figure_drills_down(staff, new_page):
-    assert deploy_lifecycle(staff["designer"]).status_code == 201
-    seed_demo()
+def test_dashboard_charts_render_and_a_figure_drills_down(demo_world, new_page):
     page = new_page(1440)
     sign_in(page, "caseworker", "safeport")
     page.goto("/dashboard")
