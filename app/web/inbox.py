@@ -18,6 +18,8 @@ from app.web.messages import localize
 from app.web.session import actor
 
 bp = Blueprint("inbox", __name__)
+#: how many of the newest notifications the bell's dropdown shows
+BELL_PANEL_ITEMS = 8
 
 
 @bp.app_context_processor
@@ -182,12 +184,29 @@ def bell():
     return render_template("partials/bell.html", unread=notifications.unread_count(actor()))
 
 
+@bp.get("/notifications/panel")
+@login_required
+def bell_panel():
+    """The bell's dropdown: the newest notifications (fetched when the bell opens)."""
+    return _bell_panel()
+
+
+def _bell_panel(oob: bool = False) -> str:
+    user = actor()
+    return render_template("partials/bell_panel.html", oob=oob,
+                           items=notifications.list_for(user, limit=BELL_PANEL_ITEMS),
+                           unread=notifications.unread_count(user))
+
+
 @bp.post("/notifications/read")
 @login_required
 def read_notifications():
-    """Mark one notification (`id`) or all of them read, then back to the list."""
+    """Mark one notification (`id`) or all of them read, then back to the list (or, from the
+    bell's dropdown, the dropdown again with the bell's new count)."""
     raw = request.form.get("id") or ""
     if raw and not raw.isdigit():
         raise NotFound(f"notification {raw} not found")
     notifications.mark_read(actor(), int(raw) if raw else None)
+    if request.form.get("panel") and request.headers.get("HX-Request"):
+        return _bell_panel(oob=True)
     return redirect(url_for("inbox.notifications_page"))

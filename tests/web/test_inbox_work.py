@@ -1,9 +1,10 @@
 """The inbox against Camunda Tasklist: header sorts, one search box, assignment and due-week
 filters, bulk actions with their refusals, follow-up dates, shared views, the next task,
 the notification bell."""
+import re
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import HumanTask, Notification, User
@@ -12,6 +13,7 @@ from app.services.identity import zones
 from app.services.runtime import cases
 from app.services.tasks import actions
 from app.services.tasks import inbox as worklist
+from app.web.inbox import BELL_PANEL_ITEMS
 from tests.web.test_inbox import HTMX, task_ids
 
 PARTIAL = {**HTMX, "HX-Target": "inbox-results"}
@@ -217,3 +219,40 @@ def test_bell_counts_unread_notifications_and_marks_them_read(world, client, sig
     assert client.post("/notifications/read", data={"id": str(note)}).status_code == 302
     assert 'data-unread="0"' in client.get("/notifications/bell").text
     assert client.post("/notifications/read", data={"id": "9999"}).status_code == 404
+
+
+def _notes(user, count: int) -> list[int]:
+    """`count` notifications for `user`, oldest first, each about task 1."""
+    rows = [Notification(user_id=user.id, kind="task_assigned", message=f"Note {n}", task_id=1,
+                         case_id=1) for n in range(count)]
+    db.session.add_all(rows)
+    db.session.commit()
+    return [row.id for row in rows]
+
+
+def test_the_bells_dropdown_shows_the_newest_and_marks_them_all_read(world, client, sign_in):
+    _notes(world["users"]["cw2"], BELL_PANEL_ITEMS + 2)
+    _notes(world["users"]["cw"], 1)  # someone else's
+    sign_in("cw2")
+    panel = client.get("/notifications/panel", headers=HTMX)
+    assert panel.status_code == 200
+    shown = re.findall(r"<strong>(Note \d+)</strong>", panel.text)
+    assert shown == [f"Note {n}" for n in range(BELL_PANEL_ITEMS + 1, 1, -1)]  # newest first
+    assert 'href="/tasks/1"' in panel.text and 'href="/notifications"' in panel.text
+    assert "Mark all read" in panel.text
+
+    read = client.post("/notifications/read", data={"panel": "1"}, headers=HTMX)
+    assert read.status_code == 200
+    assert "<strong>" not in read.text and "Mark all read" not in read.text
+    bell = re.search(r'<a id="bell"[^>]*>', read.text).group(0)  # the header's, out of band
+    assert 'hx-swap-oob="true"' in bell and "Notifications: 0 unread" in bell
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.read_at.is_(None))) == 1  # only the other user's
+    # without htmx (no script), the same form goes back to the list
+    _notes(world["users"]["cw2"], 1)
+    plain = client.post("/notifications/read", data={"panel": "1"})
+    assert plain.status_code == 302 and plain.headers["Location"] == "/notifications"
+
+
+def test_the_bells_dropdown_needs_a_signed_in_user(client):
+    assert client.get("/notifications/panel").status_code in (302, 401)

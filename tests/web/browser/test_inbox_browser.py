@@ -3,11 +3,12 @@ its filters and sort, keyboard claim (j then c), the bell after an assignment, c
 to the next task."""
 import re
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import HumanTask
+from app.models import HumanTask, Notification
 from app.services.runtime import cases
 from app.services.tasks import actions as tasks
 from tests.web.browser.conftest import sign_in
@@ -117,9 +118,49 @@ def test_the_bell_counts_an_assignment_made_elsewhere(review_world, new_page):
     tasks.assign(review_world["users"]["cw"], task_id, "cw2")  # another session
     expect(page.locator("#bell .count")).to_have_text("1", timeout=8000)  # the poll
     page.locator("#bell").click()
-    expect(page.get_by_role("heading", name="Notifications")).to_be_visible()
-    page.get_by_role("button", name="Mark read").first.click()
+    dropdown = page.get_by_role("dialog", name="Notifications")
+    expect(dropdown).to_contain_text("assigned")
+    dropdown.get_by_role("button", name="Mark all read").click()
     expect(page.locator("#bell .count")).to_have_text("0")
+    expect(dropdown.locator("strong")).to_have_count(0)  # shown as read, still open
+    expect(dropdown.locator(".bell-list a").first).to_be_focused()  # not lost with the button
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_the_bell_opens_a_dropdown_of_the_newest_notifications(review_world, new_page, width):
+    cw2 = review_world["users"]["cw2"]
+    task_id = db.session.scalar(select(HumanTask.id).order_by(HumanTask.id))
+    db.session.add_all([Notification(user_id=cw2.id, kind="task_assigned", task_id=task_id,
+                                     message=f"Task {task_id} was assigned to you ({n})")
+                        for n in range(3)])
+    db.session.commit()
+    page = new_page(width)
+    sign_in(page, "cw2")
+    page.goto("/inbox")
+    bell = page.locator("#bell")
+    bell.click()
+    dropdown = page.get_by_role("dialog", name="Notifications")
+    expect(dropdown).to_be_visible()
+    expect(bell).to_have_attribute("aria-expanded", "true")
+    expect(dropdown.locator(".bell-list a")).to_have_count(3)
+    expect(dropdown.locator(".bell-list a").first).to_be_focused()
+    box = dropdown.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, box  # inside the screen
+    page.keyboard.press("Escape")
+    expect(dropdown).to_be_hidden()
+    expect(bell).to_be_focused()
+    expect(bell).to_have_attribute("aria-expanded", "false")
+    bell.click()
+    page.locator("main").click(position={"x": 5, "y": 5})  # a click elsewhere closes it
+    expect(dropdown).to_be_hidden()
+    bell.click()
+    dropdown.locator(".bell-list a").first.click()
+    expect(page).to_have_url(re.compile(rf"/tasks/{task_id}$"))
+    page.locator("#bell").click()
+    page.get_by_role("dialog", name="Notifications").get_by_role(
+        "link", name="All notifications").click()
+    expect(page.get_by_role("heading", name="Notifications", level=1)).to_be_visible()
+    assert page.errors == []
 
 
 def test_complete_and_go_to_next_opens_the_next_queue_task(review_world, new_page, live_server):
