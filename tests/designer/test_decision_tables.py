@@ -75,3 +75,27 @@ def test_a_broken_table_in_the_draft_is_reported_by_validate(world, client, sign
     assert check["valid"] is False
     assert [(p["file"], p["element_id"]) for p in check["problems"]] == [
         ("triage_route.dmn", "input_entity_type")]
+
+
+def _preview(client) -> dict:
+    xml = client.get("/designer/triage/draft").get_json()["xml"]
+    [process] = client.post("/designer/triage/preview", json={"xml": xml}).get_json()["processes"]
+    return process
+
+
+def test_the_deploy_preview_names_the_rules_a_saved_table_changes(world, client, sign_in):
+    _deploy_triage()
+    sign_in("designer")
+    unchanged = _preview(client)
+    assert unchanged["new_version"] is None and unchanged["changes"]["decisions_changed"] == {}
+    added = ('<rule id="rule_carrier"><inputEntry id="rule_carrier_entity_type"><text>'
+             '"sea_carrier"</text></inputEntry><outputEntry id="rule_carrier_route"><text>'
+             '"fast"</text></outputEntry></rule>\n      <rule id="rule_other">')
+    edited = TABLE.replace('<text>"importer"</text>', '<text>"exporter"</text>') \
+        .replace('<rule id="rule_other">', added)
+    assert client.post(URL, json={"xml": edited}).status_code == 200
+    process = _preview(client)
+    assert (process["latest_version"], process["new_version"]) == (1, 2)
+    assert process["changes"]["decisions_changed"] == {"triage_route": {
+        "rules_added": ["rule_carrier"], "rules_removed": [], "rules_changed": ["rule_importer"],
+        "rules_reordered": False, "columns_changed": False}}

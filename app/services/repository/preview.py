@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.engine import SpecCache, VersionRef
+from app.engine.decision_diff import compare_decisions
 from app.engine.migration import compare_versions
 from app.extensions import db
 from app.models import Case, ProcessModel, ProcessVersion, User
@@ -103,6 +104,7 @@ def _preview(package, forms: dict[str, dict], sent: dict[str, bytes]) -> DeployP
     changes = asdict(compare_versions(version_ref(latest.id), draft))
     changes["forms_changed"] = sorted(k for k in set(forms) | set(latest.forms or {})
                                       if forms.get(k) != (latest.forms or {}).get(k))
+    changes["decisions_changed"] = compare_decisions(latest.files or {}, package.files)
     redrawn = latest.files != deployments.drawing_to_keep(latest, package, sent)
     return DeployPreview(package.process_id, None if same else latest.version + 1,
                          latest.version, layout_only=same and redrawn,

@@ -400,6 +400,8 @@
       if (changes.forms_changed && changes.forms_changed.length) {
         parts.push("forms changed: " + changes.forms_changed.join(", "));
       }
+      var decisions = changes.decisions_changed || {};
+      Object.keys(decisions).forEach(function (id) { parts.push(decisionNote(id, decisions[id])); });
     }
     var strong = document.createElement("strong");
     strong.textContent = p.process_id;
@@ -419,6 +421,20 @@
     (p.called_by || []).forEach(function (caller) { item.appendChild(callerNote(p, caller)); });
     list.appendChild(item);
     return p.new_version !== null || p.layout_only;
+  }
+
+  /* A decision table's change, rule by rule (the rules' ids, as the table editor shows them). */
+  function decisionNote(id, change) {
+    if (change.decision_added) { return "decision table " + id + " added"; }
+    if (change.decision_removed) { return "decision table " + id + " removed"; }
+    var said = [];
+    [["rules_changed", "rules changed"], ["rules_added", "rules added"],
+     ["rules_removed", "rules removed"]].forEach(function (pair) {
+      if (change[pair[0]] && change[pair[0]].length) { said.push(pair[1] + ": " + change[pair[0]].join(", ")); }
+    });
+    if (change.rules_reordered) { said.push("rules reordered"); }
+    if (change.columns_changed) { said.push("columns or hit policy changed"); }
+    return "decision table " + id + " (" + said.join("; ") + ")";
   }
 
   /* A process that calls this one keeps the copy it was deployed with: say so, or the

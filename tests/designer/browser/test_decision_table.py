@@ -120,3 +120,30 @@ def test_the_modeler_names_a_business_rule_tasks_decision(triage_world, new_page
     saved = db.session.scalar(select(DiagramDraft.xml))
     assert saved.count("<spiffworkflow:calledDecisionId>triage_route<") == 1
     assert page.errors == []
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_the_deploy_dialog_names_the_rule_a_saved_cell_changed(triage_world, new_page, width):
+    page = new_page(width)
+    sign_in(page, "designer")
+    page.goto("/designer/triage/decisions/triage_route.dmn")
+    editor = page.locator("#decision-editor")
+    expect(editor).to_have_attribute("data-ready", "true")
+    editor.locator("td.input-cell", has_text='"importer"').click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type('"exporter"')
+    page.click("#save-table")
+    expect(page.locator("#designer-status")).to_have_text("Saved in your draft.")
+
+    page.goto("/designer/triage")
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "true")
+    page.click("#deploy")
+    summary = page.locator("#deploy-confirm #deploy-summary")
+    expect(summary).to_contain_text(
+        "triage: version 2 (now 1); changed: classify (decision_table); "  # its rule task
+        "decision table triage_route (rules changed: rule_importer).")
+    box = page.locator("#deploy-confirm").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    page.click("#deploy-confirm-no")
+    assert db.session.query(ProcessVersion).count() == 1
+    assert page.errors == []
