@@ -13,6 +13,7 @@ from app.models import (
     CorrectiveAction,
     HumanTask,
     Membership,
+    Notification,
     ReminderSent,
     User,
 )
@@ -61,6 +62,13 @@ def test_demo_seed_puts_work_in_every_inbox_and_is_idempotent(demo_world, login)
     applicant = login("applicant", "safeport")
     inbox = applicant.get("/api/v1/tasks?scope=role").get_json()
     assert [t["bpmn_id"] for t in inbox["items"]] == ["information_request"]
+    # the admin handed Frontera's review to the case worker: their own list and bell have it
+    caseworker = login("caseworker", "safeport")
+    assert [t["bpmn_id"] for t in caseworker.get("/api/v1/tasks").get_json()["items"]] == [
+        "eligibility_review"]
+    [note] = db.session.scalars(select(Notification).join(User, User.id == Notification.user_id)
+                                .where(User.username == "caseworker"))
+    assert note.read_at is None and note.message == "Task assigned to you: Eligibility review"
     maple = db.session.scalar(select(Membership).where(Membership.status == "certified"))
     assert maple.validation_due_at is not None and maple.tier == 1
 

@@ -1,5 +1,6 @@
 """Demo data for `make run`: users for every role and three companies at different stages,
-so every inbox has work: Frontera waits for its eligibility review (case worker), Acme answers
+so every inbox has work: Frontera waits for its eligibility review (handed to the case worker
+by the admin, so that person's own list and bell have something at first sign-in), Acme answers
 a specialist's information request (applicant), Maple is certified and its validation visit
 is due (specialist). Then four partner audits (`audits.demo`, over recent months:
 `audit_history`) and two years of history: 39 more companies, three of every entity type, at
@@ -11,7 +12,7 @@ from time import perf_counter
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.models import Case, Company, User
+from app.models import Case, Company, HumanTask, User
 from app.services.audits.demo import seed_audits
 from app.services.demo.audit_history import audit_timelines
 from app.services.demo.deadlines import record_past_deadlines
@@ -22,6 +23,7 @@ from app.services.identity.users import create_user
 from app.services.membership.catalogue import ensure_sample_catalogue
 from app.services.runtime.cases import start_case
 from app.services.runtime.unit_of_work import transaction
+from app.services.tasks.actions import assign
 
 DEMO_PASSWORD = "safeport"
 #: legal name, entity type, identifiers, the task its case waits at
@@ -68,6 +70,8 @@ def seed_demo() -> list[str]:
         except NotFound:
             break  # no lifecycle deployed yet
         walk_to(Walk(case.id, company, identifiers, people), stage)
+        if stage == "eligibility_review":
+            _hand_to_caseworker(case.id, people)
         done.append(f"case {case.id} for {company.legal_name} (at {stage})")
     try:
         done += seed_audits(DEMO_PASSWORD, companies[0], people, audit_timelines())
@@ -83,6 +87,13 @@ def seed_demo() -> list[str]:
                         "past recorded as sent then (the scheduler does not send them now)")
         done.append(f"seeded in {perf_counter() - began:.1f} s")
     return done
+
+
+def _hand_to_caseworker(case_id: int, people: dict[str, User]) -> None:
+    """The admin assigns the case's open task to the demo case worker (a notification)."""
+    task_id = db.session.scalar(select(HumanTask.id).where(
+        HumanTask.case_id == case_id, HumanTask.state == "ready").order_by(HumanTask.id))
+    assign(people["admin"], task_id, "caseworker")
 
 
 def _lifecycle_deployed(company: Company) -> bool:
