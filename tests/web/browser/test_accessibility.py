@@ -107,6 +107,10 @@ def test_axe_finds_nothing_serious(review_world, new_page, width):
         if name == "case":
             expect(page.locator("#diagram")).to_have_attribute("data-rendered", "true")
         problems[name] = _violations(page)
+    page.goto("/inbox")
+    page.locator("#bell").click()  # the bell's dropdown, open over the inbox
+    expect(page.get_by_role("dialog", name="Notifications")).to_contain_text("No notifications")
+    problems["bell dropdown"] = _violations(page)
     assert {name: found for name, found in problems.items() if found} == {}
 
 
