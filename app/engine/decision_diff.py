@@ -37,6 +37,8 @@ def _tables(files: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Each decision table in the DMN files, as the columns and the rules' cell texts."""
     tables = {}
     for name, text in files.items():
+        if not name.lower().endswith(".dmn") and "/DMN/" not in text[:4000].upper():
+            continue  # a diagram: not parsed again (a deployment holds a dozen)
         root = parse_xml(text, MAX_BYTES).getroot()
         if not is_decision_file(name, root):
             continue

@@ -1,6 +1,6 @@
 /* The page shell: the header's menu button on narrow screens, the bell's dropdown, filter
-   panels folded on phones, and the browser's time zone sent once when the user has none set. No inline scripts (the
-   Content-Security-Policy forbids them). */
+   panels folded on phones, and the browser's time zone sent once when the user has none set.
+   No inline scripts (the Content-Security-Policy forbids them). */
 (function () {
   "use strict";
   var PHONE = window.matchMedia("(max-width: 800px)");
