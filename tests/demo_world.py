@@ -20,9 +20,8 @@ from tests.lifecycle.conftest import deploy_lifecycle
 
 @dataclass
 class DemoWorld:
-    """The demo data in the database, with the `staff` fixture's users signed in."""
+    """The demo data in the database, the `staff` fixture's users among its rows."""
 
-    staff: dict[str, Any]  # signed-in Api clients, as the `staff` fixture gives them
     lines: list[str]  # what seed_demo() said when it seeded this data
 
 
@@ -33,17 +32,17 @@ _snapshots: dict[str, tuple[dict[str, list[dict[str, Any]]], list[str]]] = {}
 def demo_world(database_url, make_user, login) -> DemoWorld:
     """The lifecycle deployed and the demo seeded (demo users sign in with `safeport`, the
     staff fixture's users with the fixture's password)."""
-    from tests.conftest import STAFF, sign_in_staff
+    from tests.conftest import sign_in_staff
 
     if database_url not in _snapshots:
         staff = sign_in_staff(make_user, login)
         assert deploy_lifecycle(staff["designer"]).status_code == 201
         lines = seed_demo()
         _snapshots[database_url] = (_rows(), lines)
-        return DemoWorld(staff, lines)
+        return DemoWorld(lines)
     rows, lines = _snapshots[database_url]
     _put_back(rows)
-    return DemoWorld({name: login(name) for name in STAFF}, lines)
+    return DemoWorld(lines)
 
 
 def _tables() -> list[Table]:

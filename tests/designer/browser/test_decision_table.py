@@ -38,6 +38,16 @@ def _watch_console(page) -> list[str]:
     return found
 
 
+def _retype_cell(page, cells: str, old: str, new: str) -> None:
+    """Open triage_route.dmn in the table editor and type `new` over the cell holding `old`."""
+    page.goto("/designer/triage/decisions/triage_route.dmn")
+    editor = page.locator("#decision-editor")
+    expect(editor).to_have_attribute("data-ready", "true")
+    editor.locator(cells, has_text=old).click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(new)
+
+
 @pytest.mark.parametrize("width", [1440, 390])
 def test_an_edited_cell_deployed_sends_a_new_case_the_other_way(triage_world, new_page, width):
     assert _first_task(triage_world) == "slow_lane"
@@ -75,12 +85,7 @@ def test_a_cell_that_breaks_the_table_is_refused_at_deploy_with_its_problem(tria
                                                                           new_page):
     page = new_page(1440)
     sign_in(page, "designer")
-    page.goto("/designer/triage/decisions/triage_route.dmn")
-    editor = page.locator("#decision-editor")
-    expect(editor).to_have_attribute("data-ready", "true")
-    editor.locator("td.output-cell", has_text='"fast"').click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type('"fast" +')
+    _retype_cell(page, "td.output-cell", '"fast"', '"fast" +')
     page.click("#deploy-table")
     expect(page.locator("#designer-status")).to_contain_text("Not deployed")
     expect(page.locator("#problems")).to_contain_text(
@@ -126,12 +131,7 @@ def test_the_modeler_names_a_business_rule_tasks_decision(triage_world, new_page
 def test_the_deploy_dialog_names_the_rule_a_saved_cell_changed(triage_world, new_page, width):
     page = new_page(width)
     sign_in(page, "designer")
-    page.goto("/designer/triage/decisions/triage_route.dmn")
-    editor = page.locator("#decision-editor")
-    expect(editor).to_have_attribute("data-ready", "true")
-    editor.locator("td.input-cell", has_text='"importer"').click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type('"exporter"')
+    _retype_cell(page, "td.input-cell", '"importer"', '"exporter"')
     page.click("#save-table")
     expect(page.locator("#designer-status")).to_have_text("Saved in your draft.")
 
